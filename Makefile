@@ -1,0 +1,34 @@
+# The commands a newcomer needs: `make demo` and `make test`. Nothing but Go
+# is required; real-Redis tests run when redis-server is installed (and must
+# run when REDIS_REQUIRED=1, as in CI).
+
+GO          ?= go
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+FUZZTIME    ?= 30s
+BENCHCOUNT  ?= 6
+
+.PHONY: test lint bench fuzz
+
+## test: the whole suite with the race detector, against miniredis and a real Redis
+test:
+	$(GO) test -race -count=1 ./...
+
+## lint: go vet, staticcheck and gofmt
+lint:
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+## bench: benchmarks of this module (see BENCHMARKS.md for the comparison run)
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem -count=$(BENCHCOUNT) ./...
+
+## fuzz: every fuzz target for FUZZTIME each
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
+	  for target in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/^func //'); do \
+	    echo "== $$pkg $$target"; \
+	    $(GO) test -run='^$$' -fuzz="^$$target$$" -fuzztime=$(FUZZTIME) $$pkg; \
+	  done; \
+	done

@@ -1,0 +1,71 @@
+// Package layout holds the Redis hash layout that hashcodec and both session
+// stores agree on: the reserved metadata field names and the Lua fragment that
+// slides a session key's expiry. It exists so that the layout is written down
+// once; users read it through the hashcodec package documentation.
+package layout
+
+// MetaPrefix starts every field name that is not a plain user string key.
+// A user string key that itself starts with MetaPrefix is stored with the
+// prefix doubled (see EscapePrefix), so user data and metadata never mix.
+const MetaPrefix = "#"
+
+// EscapePrefix is what a stored field name starts with when the user key
+// starts with MetaPrefix: "#tag" is stored as "##tag".
+const EscapePrefix = MetaPrefix + MetaPrefix
+
+// Metadata fields every session hash carries. Times are Unix nanoseconds in
+// decimal, durations are nanoseconds in decimal.
+const (
+	// Created is the session's creation time. A hash under a store's prefix
+	// without it is not a session (it is treated as absent).
+	Created = "#created"
+	// Deadline is the absolute deadline; the key never outlives it.
+	// Absent or 0 means no absolute deadline.
+	Deadline = "#deadline"
+	// Idle is the sliding window: each load, read or write sets the key's TTL
+	// to min(now+Idle, Deadline). Absent or 0 means reads keep the TTL.
+	Idle = "#idle"
+	// MaxAge is gorillastore's per-session cookie MaxAge (remember me).
+	MaxAge = "#maxage"
+)
+
+// TypePrefix starts the metadata field that holds the Go type of a user
+// field: "#t:count" = "int". A user field without one is a string.
+const TypePrefix = "#t:"
+
+// KeyPrefix starts the field name of a user value whose map key is not a
+// string (gorilla's Values[42]): "#k:int:42".
+const KeyPrefix = "#k:"
+
+// TypeField returns the name of the metadata field holding field's type.
+func TypeField(field string) string { return TypePrefix + field }
+
+// SlideLua defines the Lua function slide(key, now, idle) shared by every
+// script that touches a session. now is Unix nanoseconds; idle is the
+// sliding window in nanoseconds, or a negative number to use the hash's own
+// #idle field. It sets the key's TTL to min(now+idle, #deadline); with no
+// window and no deadline it leaves the TTL alone. A window that has already
+// run out deletes the key. It returns false when the key is gone afterwards.
+const SlideLua = `
+local function slide(key, now, idle)
+  local meta = redis.call('HMGET', key, '` + Idle + `', '` + Deadline + `')
+  if idle < 0 then idle = tonumber(meta[1]) or 0 end
+  local deadline = tonumber(meta[2]) or 0
+  local ttl = nil
+  if idle > 0 then ttl = idle end
+  if deadline > 0 and (ttl == nil or deadline - now < ttl) then ttl = deadline - now end
+  if ttl == nil then return true end
+  if ttl <= 0 then
+    redis.call('DEL', key)
+    return false
+  end
+  redis.call('PEXPIRE', key, math.ceil(ttl / 1000000))
+  return true
+end
+
+local function ishash(key)
+  local t = redis.call('TYPE', key)
+  if type(t) == 'table' then t = t['ok'] end
+  return t == 'hash'
+end
+`
