@@ -9,7 +9,9 @@ import (
 )
 
 // Counter is a go-redis hook that records every command and pipeline the
-// client sends. A pipeline counts as one round trip.
+// client sends. A pipeline counts as one round trip. Connection set-up
+// (HELLO, CLIENT SETINFO, AUTH, SELECT on a new pooled connection) is not
+// counted: it is not part of any operation.
 type Counter struct {
 	mu    sync.Mutex
 	trips int
@@ -33,7 +35,9 @@ func (c *Counter) DialHook(next redis.DialHook) redis.DialHook {
 // ProcessHook implements redis.Hook.
 func (c *Counter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
-		c.record(cmd.Name())
+		if !setup(cmd) {
+			c.record(cmd.Name())
+		}
 		return next(ctx, cmd)
 	}
 }
@@ -41,9 +45,22 @@ func (c *Counter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 // ProcessPipelineHook implements redis.Hook.
 func (c *Counter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
-		c.record("pipeline")
+		for _, cmd := range cmds {
+			if !setup(cmd) {
+				c.record("pipeline")
+				break
+			}
+		}
 		return next(ctx, cmds)
 	}
+}
+
+func setup(cmd redis.Cmder) bool {
+	switch cmd.Name() {
+	case "hello", "client", "auth", "select", "readonly":
+		return true
+	}
+	return false
 }
 
 func (c *Counter) record(name string) {

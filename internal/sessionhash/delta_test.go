@@ -1,0 +1,96 @@
+package sessionhash
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/redis-session/redis-session-go/hashcodec"
+)
+
+func record() *Record {
+	return parseRecord("k", []any{
+		"#created", "1", "#deadline", "2", "#idle", "3",
+		"name", "ada", "count", "5", "#t:count", "int", "##x", "y", "#k:int:1", "2", "#t:#k:int:1", "int",
+	})
+}
+
+func TestParseRecord(t *testing.T) {
+	r := record()
+	assert.Equal(t, map[string]string{"#created": "1", "#deadline": "2", "#idle": "3"}, r.Meta)
+	assert.ElementsMatch(t, []Entry{
+		{Field: "name", Raw: []byte("ada")},
+		{Field: "count", Raw: []byte("5"), Type: hashcodec.TypeInt},
+		{Field: "##x", Raw: []byte("y")},
+		{Field: "#k:int:1", Raw: []byte("2"), Type: hashcodec.TypeInt},
+	}, r.Entries)
+	assert.Equal(t, time.Duration(3), r.Idle())
+	assert.Equal(t, time.Unix(0, 2).UTC(), r.Deadline())
+}
+
+func TestPlanWritesOnlyWhatChanged(t *testing.T) {
+	r := record()
+	snap := NewSnapshot(r)
+	entries := []Entry{
+		{Field: "name", Raw: []byte("ada")},                         // unchanged
+		{Field: "count", Raw: []byte("6"), Type: hashcodec.TypeInt}, // changed value
+		{Field: "##x", Raw: []byte("y"), Type: hashcodec.TypeBytes}, // changed type only
+		{Field: "new", Raw: []byte("1")},                            // added
+	} // "#k:int:1" removed
+	w := Plan(snap, "k", entries, map[string]string{"#deadline": "2", "#idle": "4"}, time.Minute)
+	assert.False(t, w.Create)
+	assert.ElementsMatch(t, []any{
+		"count", []byte("6"), "#t:count", "int",
+		"##x", []byte("y"), "#t:##x", "bytes",
+		"new", []byte("1"),
+		"#idle", "4",
+	}, w.Set)
+	assert.ElementsMatch(t, []string{"#t:new", "#k:int:1", "#t:#k:int:1"}, w.Del)
+
+	same := Plan(snap, "k", r.Entries, r.Meta, time.Minute)
+	assert.Empty(t, same.Set, "a read-only commit writes no field")
+	assert.Empty(t, same.Del)
+}
+
+func TestPlanCreatesWithoutASnapshotOfThatKey(t *testing.T) {
+	r := record()
+	for _, snap := range []*Snapshot{nil, NewSnapshot(r)} {
+		w := Plan(snap, "other", r.Entries, map[string]string{"#created": "9"}, time.Minute)
+		assert.True(t, w.Create)
+		assert.Len(t, w.Set, 2*(len(r.Entries)+2+1), "every entry, its type, and the metadata")
+	}
+}
+
+func TestSnapshotRoundTrip(t *testing.T) {
+	snap := NewSnapshot(record())
+	got, err := UnmarshalSnapshot(snap.MarshalBinary())
+	require.NoError(t, err)
+	assert.Equal(t, snap, got)
+}
+
+func FuzzUnmarshalSnapshot(f *testing.F) {
+	f.Add(NewSnapshot(record()).MarshalBinary())
+	f.Add([]byte{1, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		snap, err := UnmarshalSnapshot(b)
+		if err != nil {
+			return
+		}
+		again, err := UnmarshalSnapshot(snap.MarshalBinary())
+		require.NoError(t, err)
+		assert.Equal(t, snap, again)
+	})
+}
+
+func TestTTLMillisNeverCutsShort(t *testing.T) {
+	assert.Equal(t, int64(0), ttlMillis(0))
+	assert.Equal(t, int64(0), ttlMillis(-time.Second))
+	assert.Equal(t, int64(1), ttlMillis(time.Nanosecond))
+	assert.Equal(t, int64(1500), ttlMillis(1500*time.Millisecond))
+}
+
+func TestGlobEscape(t *testing.T) {
+	assert.Equal(t, `a\*b\?c\[d\]e\\f`, globEscape(`a*b?c[d]e\f`))
+}

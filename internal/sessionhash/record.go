@@ -1,0 +1,94 @@
+// Package sessionhash is the session engine both stores share: it loads a
+// session hash (sliding its TTL in the same round trip), remembers what was
+// loaded, and commits only what changed, atomically, without ever bringing
+// back a session that was deleted or expired in the meantime.
+package sessionhash
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis-session/redis-session-go/hashcodec"
+	"github.com/redis-session/redis-session-go/internal/layout"
+)
+
+// Entry is one user value as stored: its hash field name (escaped user key
+// or "#k:" map key), its bytes and its recorded type.
+type Entry struct {
+	Field string
+	Raw   []byte
+	Type  hashcodec.Type
+}
+
+// Size is what the entry counts against Limits.Bytes.
+func (e Entry) Size() int { return len(e.Field) + len(e.Raw) }
+
+// Record is a session as loaded from Redis.
+type Record struct {
+	Key     string
+	Entries []Entry
+	// Meta holds the metadata fields (#created, #deadline, #idle, #maxage,
+	// ...) as stored; type fields are folded into Entries.
+	Meta map[string]string
+}
+
+// parseRecord splits a flat HGETALL reply into entries and metadata.
+func parseRecord(key string, flat []any) *Record {
+	r := &Record{Key: key, Meta: make(map[string]string, 4)}
+	types := make(map[string]string)
+	for i := 0; i+1 < len(flat); i += 2 {
+		f, _ := flat[i].(string)
+		v, _ := flat[i+1].(string)
+		switch {
+		case hashcodec.IsUserField(f):
+			r.Entries = append(r.Entries, Entry{Field: f, Raw: []byte(v)})
+		case strings.HasPrefix(f, layout.TypePrefix):
+			types[f[len(layout.TypePrefix):]] = v
+		default:
+			r.Meta[f] = v
+		}
+	}
+	for i := range r.Entries {
+		r.Entries[i].Type = hashcodec.Type(types[r.Entries[i].Field])
+	}
+	return r
+}
+
+// MetaInt returns a numeric metadata field, 0 when absent or unparsable.
+func (r *Record) MetaInt(name string) int64 {
+	n, _ := strconv.ParseInt(r.Meta[name], 10, 64)
+	return n
+}
+
+// Created returns the session's creation time (zero if unknown).
+func (r *Record) Created() time.Time { return unixNano(r.MetaInt(layout.Created)) }
+
+// Deadline returns the absolute deadline (zero if none).
+func (r *Record) Deadline() time.Time { return unixNano(r.MetaInt(layout.Deadline)) }
+
+// Idle returns the sliding window recorded at the last commit.
+func (r *Record) Idle() time.Duration { return time.Duration(r.MetaInt(layout.Idle)) }
+
+func unixNano(n int64) time.Time {
+	if n <= 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+// FormatTime renders a time as metadata stores it (Unix ns; "0" for zero).
+func FormatTime(t time.Time) string {
+	if t.IsZero() {
+		return "0"
+	}
+	return strconv.FormatInt(t.UnixNano(), 10)
+}
+
+// Stats returns the number of entries and their size, as Limits counts them.
+func Stats(entries []Entry) (fields, size int) {
+	for _, e := range entries {
+		size += e.Size()
+	}
+	return len(entries), size
+}

@@ -1,0 +1,183 @@
+package scsstore_test
+
+import (
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/redis-session/redis-session-go/internal/redistest"
+	"github.com/redis-session/redis-session-go/scsstore"
+)
+
+// inFlight starts a request whose handler runs body and then blocks until
+// the test releases it; it returns once the handler is blocked, i.e. after
+// the session was loaded and before it is committed.
+func inFlight(a *app, br *browser, path string, body func(r *http.Request)) (release func()) {
+	g := newGate()
+	a.handle(path, func(w http.ResponseWriter, r *http.Request) {
+		body(r)
+		g.wait()
+	})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.do(br, path)
+	}()
+	<-g.arrived
+	return func() {
+		g.release()
+		wg.Wait()
+	}
+}
+
+// cookieOnly is a second tab: same cookie, but its own requests.
+func cookieOnly(br *browser) *browser { return &browser{cookie: br.token()} }
+
+func TestConcurrentRequestsChangingDifferentKeysBothSurvive(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, b *redistest.Backend) {
+		codecs(t, func(t *testing.T, opts ...scsstore.Option) {
+			a := newApp(t, b, opts...)
+			br := &browser{}
+			a.do(br, "/put?user=7")
+
+			// Tab A loads, adds an apple, and is still working when tab B
+			// loads, adds a pear and commits. Then A commits.
+			release := inFlight(a, cookieOnly(br), "/slow-apple", func(r *http.Request) { a.sm.Put(r.Context(), "apple", "1") })
+			_, code := a.do(cookieOnly(br), "/put?pear=1")
+			require.Equal(t, http.StatusOK, code)
+			release()
+
+			raw := b.Client.HGetAll(ctx, a.key(br.token())).Val()
+			assert.Equal(t, "1", raw["apple"], "A's change")
+			assert.Equal(t, "1", raw["pear"], "B's change survives A's later commit")
+			assert.Equal(t, "7", raw["user"])
+			assert.Empty(t, a.errors())
+		})
+	})
+}
+
+func TestReadOnlyRequestUnderIdleTimeoutWritesOnlyTheExpiry(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, b *redistest.Backend) {
+		codecs(t, func(t *testing.T, opts ...scsstore.Option) {
+			a := newApp(t, b, opts...)
+			a.sm.IdleTimeout = time.Hour // scs re-commits every loaded session
+			br := &browser{}
+			a.do(br, "/put?cart=empty")
+			key := a.key(br.token())
+
+			release := inFlight(a, cookieOnly(br), "/slow-read", func(r *http.Request) { a.sm.GetString(r.Context(), "cart") })
+			a.do(cookieOnly(br), "/put?cart=apple")                      // a concurrent write through scs
+			require.NoError(t, b.Client.HSet(ctx, key, "other", "x").Err()) // and one from outside
+			require.NoError(t, b.Client.PExpire(ctx, key, time.Minute).Err())
+			release()
+
+			raw := b.Client.HGetAll(ctx, key).Val()
+			assert.Equal(t, "apple", raw["cart"], "the read-only request did not write its stale cart back")
+			assert.Equal(t, "x", raw["other"])
+			requireTTL(t, a, key, time.Hour) // but it did slide the expiry
+		})
+	})
+}
+
+func TestRemovedKeysAreDeletedAndOthersKept(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, b *redistest.Backend) {
+		a := newApp(t, b)
+		a.handle("/remove", func(w http.ResponseWriter, r *http.Request) { a.sm.Remove(r.Context(), "coupon") })
+		br := &browser{}
+		a.do(br, "/put?coupon=SAVE10&user=7")
+		release := inFlight(a, cookieOnly(br), "/slow-remove", func(r *http.Request) { a.sm.Remove(r.Context(), "coupon") })
+		a.do(cookieOnly(br), "/put?theme=dark")
+		release()
+		raw := b.Client.HGetAll(ctx, a.key(br.token())).Val()
+		assert.NotContains(t, raw, "coupon")
+		assert.Equal(t, "dark", raw["theme"])
+		assert.Equal(t, "7", raw["user"])
+	})
+}
+
+func TestNoResurrectionAfterDestroy(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, b *redistest.Backend) {
+		codecs(t, func(t *testing.T, opts ...scsstore.Option) {
+			for name, body := range map[string]func(a *app, r *http.Request){
+				"read-only under IdleTimeout": func(a *app, r *http.Request) { a.sm.GetString(r.Context(), "user") },
+				"writing":                     func(a *app, r *http.Request) { a.sm.Put(r.Context(), "last", "page") },
+			} {
+				t.Run(name, func(t *testing.T) {
+					a := newApp(t, b, opts...)
+					a.sm.IdleTimeout = time.Hour
+					br := &browser{}
+					a.do(br, "/put?user=7")
+					old := br.token()
+
+					release := inFlight(a, cookieOnly(br), "/slow", func(r *http.Request) { body(a, r) })
+					a.do(br, "/destroy") // logout
+					require.Empty(t, a.sessionKeys())
+					release()
+
+					assert.Empty(t, a.sessionKeys(), "the in-flight request did not bring the session back")
+					body, _ := a.do(&browser{cookie: old}, "/get?k=user")
+					assert.Empty(t, body, "the logged-out cookie does not work again")
+					assert.Empty(t, a.errors())
+				})
+			}
+		})
+	})
+}
+
+func TestRenewTokenLeavesExactlyOneCompleteKey(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, b *redistest.Backend) {
+		codecs(t, func(t *testing.T, opts ...scsstore.Option) {
+			a := newApp(t, b, opts...)
+			a.sm.IdleTimeout = time.Hour
+			a.handle("/login", func(w http.ResponseWriter, r *http.Request) {
+				require.NoError(t, a.sm.RenewToken(r.Context()))
+				a.sm.Put(r.Context(), "user", 7)
+			})
+			br := &browser{}
+			a.do(br, "/put?cart=apple&theme=dark")
+			old := br.token()
+
+			release := inFlight(a, cookieOnly(br), "/slow", func(r *http.Request) { a.sm.GetString(r.Context(), "cart") })
+			a.do(br, "/login")
+			release()
+
+			require.NotEqual(t, old, br.token())
+			keys := a.sessionKeys()
+			require.Len(t, keys, 1, "only the renewed key exists")
+			assert.Equal(t, a.key(br.token()), keys[0])
+			raw := b.Client.HGetAll(ctx, keys[0]).Val()
+			assert.Equal(t, "apple", raw["cart"])
+			assert.Equal(t, "dark", raw["theme"])
+			assert.Equal(t, "7", raw["user"])
+			body, _ := a.do(&browser{cookie: old}, "/get?k=cart")
+			assert.Empty(t, body, "the old token is dead")
+			requireAllHaveTTL(t, a)
+		})
+	})
+}
+
+func TestConcurrentTabsOfOneUserLoseNothing(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, b *redistest.Backend) {
+		a := newApp(t, b)
+		a.sm.IdleTimeout = time.Hour
+		br := &browser{}
+		a.do(br, "/put?user=7")
+		var wg sync.WaitGroup
+		for i := 0; i < 20; i++ {
+			wg.Add(2)
+			go func() { defer wg.Done(); a.do(cookieOnly(br), "/put?item"+string(rune('a'+i))+"=1") }()
+			go func() { defer wg.Done(); a.do(cookieOnly(br), "/get?k=user") }()
+		}
+		wg.Wait()
+		raw := b.Client.HGetAll(ctx, a.key(br.token())).Val()
+		for i := 0; i < 20; i++ {
+			assert.Equal(t, "1", raw["item"+string(rune('a'+i))], "item %d", i)
+		}
+		assert.Empty(t, a.errors())
+	})
+}

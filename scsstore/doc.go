@@ -1,0 +1,35 @@
+// Package scsstore is a session store for github.com/alexedwards/scs/v2
+// that keeps each session as one Redis hash with sliding expiry.
+//
+//	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"}) // or a Cluster / failover client
+//	store := scsstore.New(rdb)
+//	sessionManager := scs.New()
+//	sessionManager.Store = store
+//	sessionManager.Codec = store.Codec() // scs.GobCodec unless WithCodec
+//
+// It works with scs's default GobCodec. WithCodec(scsstore.Codec{}) is a
+// faster codec that carries values already in their stored form, so each
+// value is encoded and decoded once instead of twice.
+//
+// # What it guarantees
+//
+//   - One round trip per load (HGETALL + TTL slide in one script) and per
+//     commit (one atomic script).
+//   - Delta commits: only the values a request changed are written and only
+//     the ones it removed are deleted, so concurrent requests of one user
+//     that change different keys never erase each other's changes, and a
+//     read-only request under IdleTimeout writes nothing but the expiry.
+//   - No resurrection: a request in flight while the session is destroyed
+//     (logout) or renewed (RenewToken) does not bring the old session back.
+//   - Sliding expiry: loading a session sets its TTL to min(now + idle
+//     window, Lifetime deadline); every key always has a TTL, and an expiry
+//     in the past deletes the key.
+//   - Only tokens in scs's format name keys (WithTokenValidator admits
+//     custom ones); Find of anything else is "not found", Delete a no-op.
+//   - Commits and deletes are not aborted by a disconnecting client.
+//   - Fields(token) reads or writes one value straight from Redis.
+//
+// The layout of the hash is documented in package hashcodec. Sessions are
+// stored under DefaultPrefix ("scs:hash:") unless WithPrefix says
+// otherwise.
+package scsstore

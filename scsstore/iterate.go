@@ -1,0 +1,54 @@
+package scsstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/redis-session/redis-session-go/internal/sessionhash"
+)
+
+// All implements scs.IterableStore; see AllCtx.
+func (s *Store) All() (map[string][]byte, error) {
+	return s.AllCtx(context.Background())
+}
+
+// AllCtx implements scs.IterableCtxStore: every live session under the
+// store's prefix, by token. It walks the keyspace with SCAN (never KEYS) on
+// every master of a Cluster, loads each batch in one pipeline, does not
+// extend any session's TTL, and skips keys that are not sessions of this
+// store. With no sessions it returns an empty, non-nil map.
+//
+// scs's Iterate uses this. Under HashTokenInStore, Iterate hands the stored
+// hash to the callback as the token, so sessionManager.Destroy inside the
+// callback hashes it again and deletes nothing; call store.DeleteCtx(ctx,
+// sessionManager.Token(ctx)) there instead. (A Put inside the callback is
+// committed to the right session by this store.)
+func (s *Store) AllCtx(ctx context.Context) (map[string][]byte, error) {
+	if s.configErr != nil {
+		return nil, s.configErr
+	}
+	var mu sync.Mutex
+	out := make(map[string][]byte)
+	err := sessionhash.ScanRecords(ctx, s.client, s.prefix, s.scanCount, func(recs []*sessionhash.Record) error {
+		for _, rec := range recs {
+			token := strings.TrimPrefix(rec.Key, s.prefix)
+			if !s.validToken(token) {
+				continue
+			}
+			b, err := s.blob(rec)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			out[token] = b
+			mu.Unlock()
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("scsstore: all: %w", err)
+	}
+	return out, nil
+}
