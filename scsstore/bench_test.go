@@ -81,4 +81,3 @@ func serve(b *testing.B, h http.Handler, cookie *http.Cookie) *http.Cookie {
 	}
 	return cookie
 }
-

@@ -71,7 +71,7 @@ func TestReadOnlyRequestUnderIdleTimeoutWritesOnlyTheExpiry(t *testing.T) {
 			key := a.key(br.token())
 
 			release := inFlight(a, cookieOnly(br), "/slow-read", func(r *http.Request) { a.sm.GetString(r.Context(), "cart") })
-			a.do(cookieOnly(br), "/put?cart=apple")                      // a concurrent write through scs
+			a.do(cookieOnly(br), "/put?cart=apple")                         // a concurrent write through scs
 			require.NoError(t, b.Client.HSet(ctx, key, "other", "x").Err()) // and one from outside
 			require.NoError(t, b.Client.PExpire(ctx, key, time.Minute).Err())
 			release()

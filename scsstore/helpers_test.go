@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -156,12 +155,3 @@ func newGate() *gate { return &gate{arrived: make(chan struct{}), released: make
 
 func (g *gate) wait()    { close(g.arrived); <-g.released }
 func (g *gate) release() { close(g.released) }
-
-func has(keys []string, suffix string) bool {
-	for _, k := range keys {
-		if strings.HasSuffix(k, suffix) {
-			return true
-		}
-	}
-	return false
-}
