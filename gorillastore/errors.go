@@ -1,0 +1,38 @@
+package gorillastore
+
+import "errors"
+
+var (
+	// ErrInvalidCookie means the request carried a session cookie that does
+	// not verify: tampered, garbage, signed with a key no longer configured,
+	// too long, or not holding a session ID. New then returns a fresh
+	// session with this error (wrapping securecookie's, for errors.As). Treat
+	// the user as unauthenticated; saving the fresh session replaces the
+	// cookie.
+	ErrInvalidCookie = errors.New("gorillastore: invalid session cookie")
+
+	// ErrNotLoaded is returned by Save (and Fields) for a session whose
+	// load failed (Redis error, corrupt data): saving it could overwrite the
+	// stored session with nothing, so the store refuses.
+	ErrNotLoaded = errors.New("gorillastore: session was not loaded; refusing to overwrite it")
+
+	// ErrNotSaved is returned by the operations of Fields for a session that
+	// has no ID yet (a new session before its first Save).
+	ErrNotSaved = errors.New("gorillastore: session has not been saved yet")
+
+	// ErrNoKeys is returned by New without key pairs, and ErrBadKey for an
+	// empty hash key or a block key that is not 16, 24 or 32 bytes.
+	ErrNoKeys = errors.New("gorillastore: no key pairs")
+	ErrBadKey = errors.New("gorillastore: bad key")
+
+	// ErrNoClient is returned by New for a nil client.
+	ErrNoClient = errors.New("gorillastore: nil redis client")
+
+	// ErrConfig is returned by every operation when a Store field holds an
+	// invalid value (a negative duration, an empty prefix, ...).
+	ErrConfig = errors.New("gorillastore: invalid configuration")
+)
+
+// IsInvalidCookie reports whether err from Get or New means the cookie did
+// not verify (see ErrInvalidCookie), as opposed to a Redis failure.
+func IsInvalidCookie(err error) bool { return errors.Is(err, ErrInvalidCookie) }

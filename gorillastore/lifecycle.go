@@ -1,0 +1,122 @@
+package gorillastore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/sessions"
+
+	"github.com/redis-session/redis-session-go/hashcodec"
+	"github.com/redis-session/redis-session-go/internal/sessionhash"
+	"github.com/redis-session/redis-session-go/internal/token"
+)
+
+// RegenerateID gives the session a fresh ID, the defence against session
+// fixation to use on login and privilege changes: the session's values are
+// written under a new key, then the old key is deleted, and the cookie is
+// re-issued. (No RENAME: it fails across Cluster slots.) A request still in
+// flight on the old ID cannot bring it back. For a session never saved it
+// is a plain Save.
+func (s *Store) RegenerateID(r *http.Request, w http.ResponseWriter, session *sessions.Session) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	st := s.states.get(session)
+	if st.loadFailed {
+		return ErrNotLoaded
+	}
+	if session.Options == nil || session.Options.MaxAge < 0 || st.snap == nil {
+		return s.Save(r, w, session)
+	}
+	id, old := token.New(), st.snap
+	snap, err := s.write(r.Context(), session, s.key(id), nil, createdAt(old, time.Now()))
+	if err != nil && !errors.Is(err, sessionhash.ErrGone) {
+		return err // the old session is untouched
+	}
+	n, err := s.deleteKey(r.Context(), old.Key)
+	if err != nil {
+		return err
+	}
+	if snap != nil && n == 0 {
+		// The old session was deleted (logout) or expired while this request
+		// ran: it must not live on under the new ID.
+		if _, err := s.deleteKey(r.Context(), s.key(id)); err != nil {
+			return err
+		}
+		snap = nil
+	}
+	if snap == nil {
+		s.expireCookie(w, session)
+		return nil
+	}
+	return s.issue(w, session, id, snap)
+}
+
+// Destroy deletes the session from Redis, clears its values and expires the
+// cookie (what Save does for MaxAge < 0).
+func (s *Store) Destroy(r *http.Request, w http.ResponseWriter, session *sessions.Session) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	if token.Valid(session.ID) {
+		if _, err := s.deleteKey(r.Context(), s.key(session.ID)); err != nil {
+			return err
+		}
+	}
+	clear(session.Values)
+	session.ID = ""
+	s.states.set(session, loadState{})
+	if session.Options == nil {
+		opts := *s.Options
+		session.Options = &opts
+	}
+	s.expireCookie(w, session)
+	return nil
+}
+
+// DeleteByID ends the session with this ID (as found in session.ID),
+// wherever it is used: an admin kicking a user, "log out other devices".
+// An unknown or malformed ID is a no-op.
+func (s *Store) DeleteByID(ctx context.Context, id string) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	if !token.Valid(id) {
+		return nil
+	}
+	_, err := s.deleteKey(ctx, s.key(id))
+	return err
+}
+
+// deleteKey deletes key, detached from ctx's cancellation, and reports
+// whether it existed.
+func (s *Store) deleteKey(ctx context.Context, key string) (int64, error) {
+	ctx, cancel := sessionhash.DetachedContext(ctx, s.Timeout)
+	defer cancel()
+	n, err := s.client.Del(ctx, key).Result()
+	if err != nil {
+		return 0, fmt.Errorf("gorillastore: delete: %w", err)
+	}
+	return n, nil
+}
+
+// Fields returns a handle for reading and writing single values of this
+// session straight from Redis, without loading the rest (string keys only).
+// It does no I/O. A session not saved yet has no key: every operation then
+// fails with ErrNotSaved.
+func (s *Store) Fields(session *sessions.Session) *hashcodec.Hash {
+	if err := s.check(); err != nil {
+		return hashcodec.NewHashErr(err)
+	}
+	if s.states.get(session).loadFailed {
+		return hashcodec.NewHashErr(ErrNotLoaded)
+	}
+	if !token.Valid(session.ID) {
+		return hashcodec.NewHashErr(ErrNotSaved)
+	}
+	opts := []hashcodec.HashOption{hashcodec.WithLimits(s.Limits)}
+	return hashcodec.NewHash(s.client, s.key(session.ID), opts...)
+}

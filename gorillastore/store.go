@@ -1,0 +1,369 @@
+package gorillastore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gorilla/securecookie"
+	"github.com/gorilla/sessions"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/redis-session/redis-session-go/hashcodec"
+	"github.com/redis-session/redis-session-go/internal/layout"
+	"github.com/redis-session/redis-session-go/internal/sessionhash"
+	"github.com/redis-session/redis-session-go/internal/token"
+)
+
+// Defaults of a new Store.
+const (
+	DefaultPrefix     = "gorilla:hash:" // differs from boj's "session_" and rbcervilla's "session:"
+	DefaultMaxAge     = 86400 * 30      // seconds, as sessions.CookieStore
+	DefaultSessionTTL = 24 * time.Hour  // server lifetime of a MaxAge == 0 (browser-session) cookie
+	DefaultTimeout    = 5 * time.Second // bound on saves and deletes
+)
+
+// Store is a gorilla sessions.Store that keeps each session as one Redis
+// hash (layout in package hashcodec) and puts only a signed session ID in
+// the cookie.
+//
+// Configure it by setting its fields before use, as with
+// sessions.CookieStore.
+//
+// Lifetimes: with IdleTimeout == 0 a session lives Options.MaxAge seconds
+// after its last load or save (gorilla's usual meaning of MaxAge, with
+// reads counting as use). With IdleTimeout > 0 it ends IdleTimeout after
+// its last load or save, and at the latest MaxAge seconds after it was
+// created. A per-session Options.MaxAge (remember me) is stored with the
+// session and restored on every load. MaxAge == 0 gives a browser-session
+// cookie whose server side lives SessionTTL in place of MaxAge; MaxAge < 0
+// deletes the session and expires the cookie.
+type Store struct {
+	// Codecs sign (and, with a block key, encrypt) the session ID in the
+	// cookie. New builds them from the key pairs; the first pair signs new
+	// cookies, every pair is tried when reading, so keys can rotate.
+	Codecs []securecookie.Codec
+	// Options are the cookie attributes new sessions start with. New sets
+	// secure defaults: Path "/", MaxAge 30 days, HttpOnly, Secure,
+	// SameSite Lax.
+	Options *sessions.Options
+	// KeyPrefix prefixes every Redis key (default DefaultPrefix).
+	KeyPrefix string
+	// IdleTimeout, when positive, ends a session that was neither loaded nor
+	// saved for that long; MaxAge becomes an absolute cap from creation.
+	IdleTimeout time.Duration
+	// SessionTTL is how long the server keeps a MaxAge == 0 session after its
+	// last use (default DefaultSessionTTL).
+	SessionTTL time.Duration
+	// Limits bound the values and bytes one session may hold (default
+	// hashcodec.DefaultLimits); Save checks them before writing.
+	Limits hashcodec.Limits
+	// Timeout bounds each save and delete, which run detached from the
+	// request's context so a client that disconnects cannot abort them.
+	Timeout time.Duration
+
+	client redis.UniversalClient
+	states stateTable
+}
+
+// New returns a store on c (any redis.UniversalClient: one server,
+// Sentinel or Cluster) whose cookies are signed with the first key pair and
+// verified with all of them. Keys come in pairs, hash key then block key:
+// the hash key (32 or 64 random bytes recommended) authenticates, the
+// optional block key (16, 24 or 32 bytes) encrypts; the block key of the
+// last pair may be omitted. Bad keys fail here, not at first use.
+func New(c redis.UniversalClient, keyPairs ...[]byte) (*Store, error) {
+	if c == nil {
+		return nil, ErrNoClient
+	}
+	codecs, err := codecsFromPairs(keyPairs)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{
+		Codecs: codecs,
+		Options: &sessions.Options{
+			Path:     "/",
+			MaxAge:   DefaultMaxAge,
+			HttpOnly: true,
+			Secure:   true,
+			SameSite: http.SameSiteLaxMode,
+		},
+		KeyPrefix:  DefaultPrefix,
+		SessionTTL: DefaultSessionTTL,
+		Limits:     hashcodec.DefaultLimits,
+		Timeout:    DefaultTimeout,
+		client:     c,
+	}, nil
+}
+
+// codecsFromPairs validates the keys and builds the codecs. The cookie
+// holds only the session ID, whose lifetime the server decides (the Redis
+// TTL), so securecookie's own timestamp limit is turned off: a cookie is
+// never rejected while its session is alive, and a cookie whose session is
+// gone gets a fresh session.
+func codecsFromPairs(keyPairs [][]byte) ([]securecookie.Codec, error) {
+	if len(keyPairs) == 0 {
+		return nil, ErrNoKeys
+	}
+	for i, k := range keyPairs {
+		if i%2 == 0 && len(k) == 0 {
+			return nil, fmt.Errorf("%w: hash key %d is empty", ErrBadKey, i/2+1)
+		}
+		if i%2 == 1 && len(k) != 0 && len(k) != 16 && len(k) != 24 && len(k) != 32 {
+			return nil, fmt.Errorf("%w: block key %d has %d bytes; AES needs 16, 24 or 32 (or none)", ErrBadKey, i/2+1, len(k))
+		}
+	}
+	codecs := securecookie.CodecsFromPairs(keyPairs...)
+	for i, codec := range codecs {
+		if sc, ok := codec.(*securecookie.SecureCookie); ok {
+			sc.MaxAge(0)
+		}
+		if _, err := codec.Encode("probe", "probe"); err != nil {
+			return nil, fmt.Errorf("%w: key pair %d: %v", ErrBadKey, i+1, err)
+		}
+	}
+	return codecs, nil
+}
+
+// MaxAge sets Options.MaxAge for sessions created from now on, like
+// sessions.CookieStore.MaxAge.
+func (s *Store) MaxAge(age int) { s.Options.MaxAge = age }
+
+func (s *Store) key(id string) string { return s.KeyPrefix + id }
+
+// check validates the fields a user may have set.
+func (s *Store) check() error {
+	switch {
+	case s.KeyPrefix == "":
+		return fmt.Errorf("%w: empty KeyPrefix", ErrConfig)
+	case s.Options == nil:
+		return fmt.Errorf("%w: nil Options", ErrConfig)
+	case len(s.Codecs) == 0:
+		return fmt.Errorf("%w: no Codecs", ErrConfig)
+	case s.IdleTimeout < 0 || s.SessionTTL <= 0 || s.Timeout <= 0:
+		return fmt.Errorf("%w: IdleTimeout must be >= 0, SessionTTL and Timeout > 0", ErrConfig)
+	case s.Limits.Fields < 0 || s.Limits.Bytes < 0:
+		return fmt.Errorf("%w: negative Limits", ErrConfig)
+	}
+	return nil
+}
+
+// Get returns the session for name from the request's registry, creating
+// it with New on first use (sessions.GetRegistry(r).Get(s, name)).
+func (s *Store) Get(r *http.Request, name string) (*sessions.Session, error) {
+	return sessions.GetRegistry(r).Get(s, name)
+}
+
+// New returns the session named by the request's cookie, loaded from
+// Redis with its TTL slid in the same round trip. It never returns a nil
+// session:
+//   - no cookie, or a valid cookie whose session is gone (expired, logged
+//     out): a fresh session and no error; it gets a fresh ID when saved;
+//   - a cookie that does not verify: a fresh session and an error wrapping
+//     ErrInvalidCookie;
+//   - Redis failing, or stored data that does not decode: a fresh session,
+//     the error, and a session that Save refuses to write (ErrNotLoaded).
+//
+// Use Get in handlers; New is what the registry calls.
+func (s *Store) New(r *http.Request, name string) (*sessions.Session, error) {
+	session := sessions.NewSession(s, name)
+	if err := s.check(); err != nil {
+		return session, err
+	}
+	opts := *s.Options
+	session.Options = &opts
+	session.IsNew = true
+	cookie, err := r.Cookie(name)
+	if err != nil || cookie.Value == "" {
+		return session, nil
+	}
+	var id string
+	if err := securecookie.DecodeMulti(name, cookie.Value, &id, s.Codecs...); err != nil {
+		return session, fmt.Errorf("%w: %w", ErrInvalidCookie, err)
+	}
+	if !token.Valid(id) {
+		return session, fmt.Errorf("%w: cookie holds no session ID", ErrInvalidCookie)
+	}
+	rec, found, err := sessionhash.Load(r.Context(), s.client, s.key(id), sessionhash.SlideFromMeta)
+	if err == nil && found {
+		err = s.fill(session, rec)
+	}
+	if err != nil {
+		clear(session.Values)
+		s.states.set(session, loadState{loadFailed: true})
+		return session, fmt.Errorf("gorillastore: load session: %w", err)
+	}
+	if !found {
+		return session, nil
+	}
+	session.ID = id
+	session.IsNew = false
+	s.states.set(session, loadState{snap: sessionhash.NewSnapshot(rec)})
+	return session, nil
+}
+
+// fill decodes a loaded session into Values and Options.
+func (s *Store) fill(session *sessions.Session, rec *sessionhash.Record) error {
+	for _, e := range rec.Entries {
+		key, _, err := hashcodec.MapKey(e.Field)
+		if err != nil {
+			return err
+		}
+		v, err := hashcodec.Decode(e.Raw, e.Type)
+		if err != nil {
+			return &hashcodec.FieldError{Field: fmt.Sprint(key), Err: err}
+		}
+		session.Values[key] = v
+	}
+	if v, ok := rec.Meta[layout.MaxAge]; ok {
+		age, err := strconv.Atoi(v)
+		if err != nil {
+			return &hashcodec.FieldError{Field: layout.MaxAge, Err: fmt.Errorf("%w: %v", hashcodec.ErrCorrupt, err)}
+		}
+		session.Options.MaxAge = age
+	}
+	return nil
+}
+
+// Save writes the session and sets the cookie (sessions.NewCookie, so
+// every Options attribute including SameSite and Partitioned flows
+// through). A session this request loaded is saved as a delta: only the
+// values that changed are written and only the removed ones deleted, in one
+// atomic script, and nothing at all if the session was deleted or expired
+// meanwhile (then the cookie is expired instead). A new session gets a
+// fresh random ID; an ID the client chose is never used. MaxAge < 0 deletes
+// the session and expires the cookie. Every value must encode (custom
+// types need gob.Register); the error names the key that does not.
+func (s *Store) Save(r *http.Request, w http.ResponseWriter, session *sessions.Session) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	if session.Options == nil {
+		opts := *s.Options
+		session.Options = &opts
+	}
+	if session.Options.MaxAge < 0 {
+		return s.Destroy(r, w, session)
+	}
+	st := s.states.get(session)
+	if st.loadFailed {
+		return ErrNotLoaded
+	}
+	id, base, created := session.ID, st.snap, time.Now()
+	if base == nil || base.Key != s.key(id) {
+		id, base = token.New(), nil // never an ID this store did not load or create
+	} else {
+		created = createdAt(base, created)
+	}
+	snap, err := s.write(r.Context(), session, s.key(id), base, created)
+	if errors.Is(err, sessionhash.ErrGone) {
+		s.expireCookie(w, session)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return s.issue(w, session, id, snap)
+}
+
+// createdAt returns the creation time a snapshot records, or def.
+func createdAt(snap *sessionhash.Snapshot, def time.Time) time.Time {
+	if c := (&sessionhash.Record{Meta: snap.Meta}).Created(); !c.IsZero() {
+		return c
+	}
+	return def
+}
+
+// write stores session's values at key: a delta against base, or the whole
+// session when base is nil. It returns the snapshot of what is now stored,
+// or sessionhash.ErrGone when the session no longer exists (deleted
+// meanwhile, or past its absolute deadline).
+func (s *Store) write(ctx context.Context, session *sessions.Session, key string, base *sessionhash.Snapshot, created time.Time) (*sessionhash.Snapshot, error) {
+	entries, err := encodeValues(session.Values)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Limits.Check(sessionhash.Stats(entries)); err != nil {
+		return nil, fmt.Errorf("gorillastore: save: %w", err)
+	}
+	now := time.Now()
+	idle, deadline := s.lifetime(session.Options.MaxAge, created)
+	meta := map[string]string{
+		layout.Created:  sessionhash.FormatTime(created),
+		layout.Idle:     strconv.FormatInt(int64(idle), 10),
+		layout.Deadline: sessionhash.FormatTime(deadline),
+		layout.MaxAge:   strconv.Itoa(session.Options.MaxAge),
+	}
+	ttl := idle
+	if !deadline.IsZero() {
+		ttl = min(ttl, deadline.Sub(now))
+	}
+	w := sessionhash.Plan(base, key, entries, meta, ttl)
+	ctx, cancel := sessionhash.DetachedContext(ctx, s.Timeout)
+	defer cancel()
+	if err := w.Run(ctx, s.client); err != nil {
+		if errors.Is(err, sessionhash.ErrGone) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("gorillastore: save: %w", err)
+	}
+	if ttl <= 0 {
+		return nil, sessionhash.ErrGone
+	}
+	return sessionhash.NewSnapshot(&sessionhash.Record{Key: key, Entries: entries, Meta: meta}), nil
+}
+
+// lifetime returns the sliding window and the absolute deadline (zero for
+// none) of a session with this MaxAge created at created.
+func (s *Store) lifetime(maxAge int, created time.Time) (idle time.Duration, deadline time.Time) {
+	life := time.Duration(maxAge) * time.Second
+	if maxAge == 0 {
+		life = s.SessionTTL
+	}
+	if s.IdleTimeout > 0 {
+		return s.IdleTimeout, created.Add(life)
+	}
+	return life, time.Time{}
+}
+
+// issue sets the signed-ID cookie and remembers what is stored, so a second
+// Save in the same request is a delta too.
+func (s *Store) issue(w http.ResponseWriter, session *sessions.Session, id string, snap *sessionhash.Snapshot) error {
+	encoded, err := securecookie.EncodeMulti(session.Name(), id, s.Codecs...)
+	if err != nil {
+		return fmt.Errorf("gorillastore: sign cookie: %w", err)
+	}
+	session.ID = id
+	s.states.set(session, loadState{snap: snap})
+	http.SetCookie(w, sessions.NewCookie(session.Name(), encoded, session.Options))
+	return nil
+}
+
+func (s *Store) expireCookie(w http.ResponseWriter, session *sessions.Session) {
+	opts := *session.Options
+	opts.MaxAge = -1
+	http.SetCookie(w, sessions.NewCookie(session.Name(), "", &opts))
+}
+
+// encodeValues encodes gorilla Values as hash entries; keys of any
+// comparable type work (Values[42] = 43).
+func encodeValues(values map[any]any) ([]sessionhash.Entry, error) {
+	entries := make([]sessionhash.Entry, 0, len(values))
+	for k, v := range values {
+		field, err := hashcodec.MapKeyField(k)
+		if err == nil {
+			var raw []byte
+			var t hashcodec.Type
+			if raw, t, err = hashcodec.Encode(v); err == nil {
+				entries = append(entries, sessionhash.Entry{Field: field, Raw: raw, Type: t})
+				continue
+			}
+		}
+		return nil, fmt.Errorf("gorillastore: %w", &hashcodec.FieldError{Field: fmt.Sprint(k), Err: err})
+	}
+	return entries, nil
+}
