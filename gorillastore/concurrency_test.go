@@ -93,19 +93,19 @@ func TestRegenerateIDOfALoggedOutSessionDoesNotRevive(t *testing.T) {
 		a := newApp(t, b)
 		br := &browser{}
 		a.do(br, "/put?user=7")
-		g := newGate()
+		g := redistest.NewGate()
 		a.handle("/slow-login", func(w http.ResponseWriter, r *http.Request) {
 			s := a.session(w, r)
-			g.wait()
+			g.Wait()
 			require.NoError(t, a.store.RegenerateID(r, w, s))
 		})
 		inflight := tab(br)
 		var wg sync.WaitGroup
 		wg.Add(1)
 		go func() { defer wg.Done(); a.do(inflight, "/slow-login") }()
-		<-g.arrived
+		<-g.Arrived
 		a.do(br, "/logout")
-		g.release()
+		g.Release()
 		wg.Wait()
 		assert.Empty(t, a.sessionKeys())
 		assert.Nil(t, inflight.cookie())

@@ -128,26 +128,17 @@ func (a *app) id(br *browser) string {
 
 func requireTTL(t *testing.T, a *app, key string, want time.Duration) {
 	t.Helper()
-	got := redistest.TTL(t, a.b.Client, key)
-	require.Greater(t, got, want-1500*time.Millisecond, "TTL of %s", key)
-	require.LessOrEqual(t, got, want, "TTL of %s", key)
+	redistest.RequireTTL(t, a.b.Client, key, want)
 }
-
-// gate holds a handler mid-request (after the load, before the save).
-type gate struct{ arrived, released chan struct{} }
-
-func newGate() *gate     { return &gate{arrived: make(chan struct{}), released: make(chan struct{})} }
-func (g *gate) wait()    { close(g.arrived); <-g.released }
-func (g *gate) release() { close(g.released) }
 
 // inFlight starts a request to path whose handler loads the session, runs
 // body, waits for release, then saves. It returns once the handler waits.
 func (a *app) inFlight(br *browser, path string, body func(s *sessions.Session)) (release func()) {
-	g := newGate()
+	g := redistest.NewGate()
 	a.handle(path, func(w http.ResponseWriter, r *http.Request) {
 		s := a.session(w, r)
 		body(s)
-		g.wait()
+		g.Wait()
 		a.save(w, r, s)
 	})
 	done := make(chan struct{})
@@ -155,9 +146,9 @@ func (a *app) inFlight(br *browser, path string, body func(s *sessions.Session))
 		defer close(done)
 		a.do(br, path)
 	}()
-	<-g.arrived
+	<-g.Arrived
 	return func() {
-		g.release()
+		g.Release()
 		<-done
 	}
 }

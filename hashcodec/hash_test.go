@@ -34,12 +34,9 @@ func newSession(t *testing.T, c redis.UniversalClient, key string, idle time.Dur
 	require.NoError(t, c.PExpire(ctx, key, ttl).Err())
 }
 
-// assertTTL checks the key's TTL is within 1.5s below want.
 func assertTTL(t *testing.T, c redis.UniversalClient, key string, want time.Duration) {
 	t.Helper()
-	got := redistest.TTL(t, c, key)
-	assert.LessOrEqual(t, got, want, "TTL of %s", key)
-	assert.Greater(t, got, want-1500*time.Millisecond, "TTL of %s", key)
+	redistest.RequireTTL(t, c, key, want)
 }
 
 func TestGetSlidesTheTTLInTheSameRoundTrip(t *testing.T) {

@@ -17,10 +17,10 @@ import (
 // the test releases it; it returns once the handler is blocked, i.e. after
 // the session was loaded and before it is committed.
 func inFlight(a *app, br *browser, path string, body func(r *http.Request)) (release func()) {
-	g := newGate()
+	g := redistest.NewGate()
 	a.handle(path, func(w http.ResponseWriter, r *http.Request) {
 		body(r)
-		g.wait()
+		g.Wait()
 	})
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -28,9 +28,9 @@ func inFlight(a *app, br *browser, path string, body func(r *http.Request)) (rel
 		defer wg.Done()
 		a.do(br, path)
 	}()
-	<-g.arrived
+	<-g.Arrived
 	return func() {
-		g.release()
+		g.Release()
 		wg.Wait()
 	}
 }
