@@ -7,7 +7,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME    ?= 30s
 BENCHCOUNT  ?= 6
 
-.PHONY: test lint bench fuzz
+.PHONY: test lint bench fuzz demo
 
 ## test: the whole suite with the race detector, against miniredis and a real Redis
 test:
@@ -32,3 +32,9 @@ fuzz:
 	    $(GO) test -run='^$$' -fuzz="^$$target$$" -fuzztime=$(FUZZTIME) $$pkg; \
 	  done; \
 	done
+
+STORE ?= scs
+
+## demo: the example app on http://localhost:3000 (embedded miniredis; REDIS_URL=redis://... for a real server, STORE=gorilla)
+demo:
+	$(GO) run ./examples/demo -store $(STORE)

@@ -2,6 +2,7 @@ package gorillastore_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 
@@ -148,5 +149,26 @@ func TestFields(t *testing.T) {
 		a.do(br, "/like")
 		body, _ := a.do(br, "/like")
 		assert.Equal(t, "2", body)
+	})
+}
+
+func TestFieldsOfReadsWithoutLoading(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, b *redistest.Backend) {
+		a := newApp(t, b)
+		br := &browser{}
+		a.do(br, "/put?user=ada&cart=apple")
+		a.handle("/user", func(w http.ResponseWriter, r *http.Request) {
+			_, _ = w.Write([]byte(a.store.FieldsOf(r, cookieName).Get(r.Context(), "user").String()))
+		})
+		a.do(br, "/user") // script loaded
+		trips := redistest.CountRoundTrips(b.Client)
+		body, _ := a.do(br, "/user")
+		assert.Equal(t, "ada", body)
+		assert.Equal(t, []string{"evalsha"}, trips.Commands(), "one field, one round trip")
+
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		assert.ErrorIs(t, a.store.FieldsOf(req, cookieName).Get(ctx, "user").Err(), gorillastore.ErrNotSaved)
+		req.AddCookie(&http.Cookie{Name: cookieName, Value: "forged"})
+		assert.ErrorIs(t, a.store.FieldsOf(req, cookieName).Get(ctx, "user").Err(), gorillastore.ErrInvalidCookie)
 	})
 }

@@ -117,6 +117,28 @@ func (s *Store) Fields(session *sessions.Session) *hashcodec.Hash {
 	if !token.Valid(session.ID) {
 		return hashcodec.NewHashErr(ErrNotSaved)
 	}
-	opts := []hashcodec.HashOption{hashcodec.WithLimits(s.Limits)}
-	return hashcodec.NewHash(s.client, s.key(session.ID), opts...)
+	return s.hash(session.ID)
+}
+
+// FieldsOf returns a handle on the session named by the request's cookie
+// without loading it: only the cookie is verified, so a handler can read or
+// write one value in one round trip. Without a valid cookie every operation
+// fails with ErrNotSaved (ErrInvalidCookie for one that does not verify).
+func (s *Store) FieldsOf(r *http.Request, name string) *hashcodec.Hash {
+	if err := s.check(); err != nil {
+		return hashcodec.NewHashErr(err)
+	}
+	cookie, err := r.Cookie(name)
+	if err != nil || cookie.Value == "" {
+		return hashcodec.NewHashErr(ErrNotSaved)
+	}
+	id, err := s.decodeID(name, cookie.Value)
+	if err != nil {
+		return hashcodec.NewHashErr(err)
+	}
+	return s.hash(id)
+}
+
+func (s *Store) hash(id string) *hashcodec.Hash {
+	return hashcodec.NewHash(s.client, s.key(id), hashcodec.WithLimits(s.Limits))
 }

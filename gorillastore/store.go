@@ -181,12 +181,9 @@ func (s *Store) New(r *http.Request, name string) (*sessions.Session, error) {
 	if err != nil || cookie.Value == "" {
 		return session, nil
 	}
-	var id string
-	if err := securecookie.DecodeMulti(name, cookie.Value, &id, s.Codecs...); err != nil {
-		return session, fmt.Errorf("%w: %w", ErrInvalidCookie, err)
-	}
-	if !token.Valid(id) {
-		return session, fmt.Errorf("%w: cookie holds no session ID", ErrInvalidCookie)
+	id, err := s.decodeID(name, cookie.Value)
+	if err != nil {
+		return session, err
 	}
 	rec, found, err := sessionhash.Load(r.Context(), s.client, s.key(id), sessionhash.SlideFromMeta)
 	if err == nil && found {
@@ -204,6 +201,18 @@ func (s *Store) New(r *http.Request, name string) (*sessions.Session, error) {
 	session.IsNew = false
 	s.states.set(session, loadState{snap: sessionhash.NewSnapshot(rec)})
 	return session, nil
+}
+
+// decodeID verifies a cookie value and returns the session ID it carries.
+func (s *Store) decodeID(name, value string) (string, error) {
+	var id string
+	if err := securecookie.DecodeMulti(name, value, &id, s.Codecs...); err != nil {
+		return "", fmt.Errorf("%w: %w", ErrInvalidCookie, err)
+	}
+	if !token.Valid(id) {
+		return "", fmt.Errorf("%w: cookie holds no session ID", ErrInvalidCookie)
+	}
+	return id, nil
 }
 
 // fill decodes a loaded session into Values and Options.

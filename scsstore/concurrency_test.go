@@ -181,3 +181,30 @@ func TestConcurrentTabsOfOneUserLoseNothing(t *testing.T) {
 		assert.Empty(t, a.errors())
 	})
 }
+
+// scs allows several commits per request (issue #62); for a session the
+// request created, the later ones must not erase what was written between.
+func TestRepeatedCommitsOfANewSessionInOneRequest(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, b *redistest.Backend) {
+		codecs(t, func(t *testing.T, opts ...scsstore.Option) {
+			a := newApp(t, b, opts...)
+			a.handle("/start", func(w http.ResponseWriter, r *http.Request) {
+				c := r.Context()
+				a.sm.Put(c, "since", "now")
+				token, _, err := a.sm.Commit(c)
+				require.NoError(t, err)
+				_, err = a.store.Fields(token).Incr(c, "visits", 1)
+				require.NoError(t, err)
+				a.sm.Put(c, "theme", "dark")
+				// the middleware commits again after this
+			})
+			br := &browser{}
+			a.do(br, "/start")
+			raw := b.Client.HGetAll(ctx, a.key(br.token())).Val()
+			assert.Equal(t, "1", raw["visits"], "the field written between the commits survives")
+			assert.Equal(t, "dark", raw["theme"])
+			assert.Equal(t, "now", raw["since"])
+			assert.Empty(t, a.errors())
+		})
+	})
+}

@@ -65,6 +65,7 @@ type Store struct {
 	hashTokens bool
 	scanCount  int64
 	configErr  error
+	created    createdInRequest
 }
 
 // New returns a store using c, which may be a *redis.Client, a
@@ -192,6 +193,12 @@ func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry ti
 		// that was loaded, not a new one.
 		key = snap.Key
 	}
+	tracked := false
+	if snap == nil || snap.Key != key {
+		if prev := s.created.lookup(ctx, key); prev != nil {
+			snap, tracked = prev, true // committed before in this request
+		}
+	}
 	meta := map[string]string{
 		layout.Deadline: sessionhash.FormatTime(deadline),
 		layout.Idle:     strconv.FormatInt(int64(s.idleAt(now, deadline, expiry)), 10),
@@ -203,12 +210,31 @@ func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry ti
 		}
 	}
 	w := sessionhash.Plan(snap, key, entries, meta, expiry.Sub(now))
-	ctx, cancel := sessionhash.DetachedContext(ctx, s.timeout)
+	runCtx, cancel := sessionhash.DetachedContext(ctx, s.timeout)
 	defer cancel()
-	if err := w.Run(ctx, s.client); err != nil && !errors.Is(err, sessionhash.ErrGone) {
+	if err := w.Run(runCtx, s.client); err != nil && !errors.Is(err, sessionhash.ErrGone) {
 		return fmt.Errorf("scsstore: %w", err)
 	}
+	if w.Create || tracked {
+		s.created.remember(ctx, sessionhash.NewSnapshot(&sessionhash.Record{Key: key, Entries: entries, Meta: mergeMeta(snap, w.Create, meta)}))
+	}
 	return nil
+}
+
+// mergeMeta returns the metadata stored after a write of meta: all of it
+// for a create, the snapshot's updated by meta for a delta.
+func mergeMeta(snap *sessionhash.Snapshot, create bool, meta map[string]string) map[string]string {
+	if create || snap == nil {
+		return meta
+	}
+	out := make(map[string]string, len(snap.Meta)+len(meta))
+	for k, v := range snap.Meta {
+		out[k] = v
+	}
+	for k, v := range meta {
+		out[k] = v
+	}
+	return out
 }
 
 // idleAt returns the sliding window to record: the configured one, or the

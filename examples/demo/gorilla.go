@@ -1,0 +1,118 @@
+package main
+
+import (
+	"crypto/rand"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/gorilla/sessions"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/redis-session/redis-session-go/gorillastore"
+	"github.com/redis-session/redis-session-go/hashcodec"
+)
+
+type gorillaFlavor struct {
+	store *gorillastore.Store
+}
+
+func newGorilla(rdb redis.UniversalClient) (*gorillaFlavor, error) {
+	hashKey := []byte(os.Getenv("SESSION_KEY"))
+	if len(hashKey) == 0 {
+		// A fresh key per start: fine for a demo, logs everyone out on
+		// restart. Real apps load 32 or 64 random bytes from a secret.
+		hashKey = make([]byte, 32)
+		_, _ = rand.Read(hashKey)
+	}
+	store, err := gorillastore.New(rdb, hashKey)
+	if err != nil {
+		return nil, err
+	}
+	store.IdleTimeout = 30 * time.Minute
+	store.MaxAge(24 * 3600)
+	store.Options.Secure = false // the demo serves plain http on localhost
+	return &gorillaFlavor{store: store}, nil
+}
+
+func (f *gorillaFlavor) wrap(h http.Handler) http.Handler { return h }
+
+// session returns the request's session. A bad cookie just means a new
+// session; a Redis failure is an error.
+func (f *gorillaFlavor) session(r *http.Request) (*sessions.Session, error) {
+	s, err := f.store.Get(r, sessionCookie)
+	if err != nil && !gorillastore.IsInvalidCookie(err) {
+		return s, err
+	}
+	return s, nil
+}
+
+func (f *gorillaFlavor) user(r *http.Request) string {
+	s, err := f.session(r)
+	if err != nil {
+		return ""
+	}
+	u, _ := s.Values["user"].(string)
+	return u
+}
+
+func (f *gorillaFlavor) login(w http.ResponseWriter, r *http.Request, user string) error {
+	s, err := f.session(r)
+	if err != nil {
+		return err
+	}
+	s.Values["user"] = user
+	return f.store.RegenerateID(r, w, s)
+}
+
+func (f *gorillaFlavor) logout(w http.ResponseWriter, r *http.Request) error {
+	s, err := f.session(r)
+	if err != nil {
+		return err
+	}
+	return f.store.Destroy(r, w, s)
+}
+
+func (f *gorillaFlavor) cart(r *http.Request) map[string]int {
+	items := map[string]int{}
+	s, err := f.session(r)
+	if err != nil {
+		return items
+	}
+	for k, v := range s.Values {
+		if key, ok := k.(string); ok {
+			if item, ok := strings.CutPrefix(key, cartPrefix); ok {
+				items[item], _ = v.(int)
+			}
+		}
+	}
+	return items
+}
+
+func (f *gorillaFlavor) addToCart(w http.ResponseWriter, r *http.Request, item string) error {
+	s, err := f.session(r)
+	if err != nil {
+		return err
+	}
+	n, _ := s.Values[cartPrefix+item].(int)
+	s.Values[cartPrefix+item] = n + 1
+	return s.Save(r, w)
+}
+
+func (f *gorillaFlavor) fields(w http.ResponseWriter, r *http.Request, create bool) (*hashcodec.Hash, error) {
+	if !create {
+		return f.store.FieldsOf(r, sessionCookie), nil // verifies the cookie, loads nothing
+	}
+	s, err := f.session(r)
+	if err != nil {
+		return nil, err
+	}
+	if s.ID == "" {
+		s.Values["since"] = time.Now().UTC()
+		if err := s.Save(r, w); err != nil {
+			return nil, err
+		}
+	}
+	return f.store.Fields(s), nil
+}

@@ -1,0 +1,214 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/redis-session/redis-session-go/internal/redistest"
+)
+
+func TestMain(m *testing.M) { redistest.Main(m) }
+
+// startDemo runs the demo in-process on a free port, as `make demo` does,
+// and returns its base URL. The server stops when the test ends, and must
+// stop cleanly.
+func startDemo(t *testing.T, cfg config) string {
+	t.Helper()
+	cfg.addr = "127.0.0.1:0"
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, cfg, pw)
+		_ = pw.Close()
+	}()
+	lines := bufio.NewScanner(pr)
+	var base string
+	for base == "" && lines.Scan() {
+		if u, ok := strings.CutPrefix(lines.Text(), "listening on "); ok {
+			base = u
+		}
+	}
+	require.NotEmpty(t, base, "the demo prints its URL")
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			assert.NoError(t, err, "clean shutdown")
+		case <-time.After(10 * time.Second):
+			t.Error("the demo did not shut down")
+		}
+	})
+	return base
+}
+
+// client is a browser tab: a cookie jar shared by tabs of one browser.
+type client struct {
+	t    *testing.T
+	base string
+	http *http.Client
+}
+
+func newBrowser(t *testing.T, base string) *client {
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	return &client{t: t, base: base, http: &http.Client{Jar: jar, Timeout: 10 * time.Second}}
+}
+
+// tab opens another tab of the same browser: same cookies.
+func (c *client) tab() *client {
+	return &client{t: c.t, base: c.base, http: &http.Client{Jar: c.http.Jar, Timeout: 10 * time.Second}}
+}
+
+func (c *client) call(method, path string, form url.Values, out any) {
+	c.t.Helper()
+	req, err := http.NewRequest(method, c.base+path, strings.NewReader(form.Encode()))
+	require.NoError(c.t, err)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	res, err := c.http.Do(req)
+	require.NoError(c.t, err)
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	require.Equal(c.t, http.StatusOK, res.StatusCode, "%s %s: %s", method, path, body)
+	if out != nil {
+		require.NoError(c.t, json.Unmarshal(body, out), "%s", body)
+	}
+}
+
+func (c *client) state() state {
+	var s state
+	c.call(http.MethodGet, "/api/session", nil, &s)
+	return s
+}
+
+func (c *client) cookie() *http.Cookie {
+	u, _ := url.Parse(c.base)
+	for _, ck := range c.http.Jar.Cookies(u) {
+		if ck.Name == sessionCookie {
+			return ck
+		}
+	}
+	return nil
+}
+
+// withCookie is a fresh browser that presents a given (old) cookie.
+func withCookie(t *testing.T, base string, ck *http.Cookie) *client {
+	c := newBrowser(t, base)
+	u, _ := url.Parse(base)
+	c.http.Jar.SetCookies(u, []*http.Cookie{{Name: ck.Name, Value: ck.Value, Path: "/"}})
+	return c
+}
+
+func TestDemoEndToEnd(t *testing.T) {
+	for _, store := range []string{"scs", "gorilla"} {
+		t.Run(store+"/miniredis", func(t *testing.T) {
+			t.Parallel()
+			demoScenario(t, startDemo(t, config{store: store}))
+		})
+		t.Run(store+"/redis", func(t *testing.T) {
+			srv := redistest.SharedServer(t)
+			t.Parallel()
+			demoScenario(t, startDemo(t, config{store: store, redisURL: "redis://" + srv.Addr + "/0"}))
+		})
+	}
+}
+
+func demoScenario(t *testing.T, base string) {
+	br := newBrowser(t, base)
+	assert.Equal(t, "", br.state().User)
+
+	// A visit before login creates the session.
+	var visit struct{ Visits int }
+	br.call(http.MethodPost, "/api/visit", nil, &visit)
+	assert.Equal(t, 1, visit.Visits)
+	anonymous := br.cookie()
+	require.NotNil(t, anonymous)
+
+	// Login renews the session ID; the visit count comes along.
+	br.call(http.MethodPost, "/api/login", url.Values{"user": {"ada"}}, nil)
+	loggedIn := br.cookie()
+	require.NotNil(t, loggedIn)
+	assert.NotEqual(t, anonymous.Value, loggedIn.Value, "a new session ID on login")
+	s := br.state()
+	assert.Equal(t, "ada", s.User)
+	assert.Equal(t, 1, s.Visits)
+	var field struct {
+		User    string
+		Present bool
+	}
+	withCookie(t, base, anonymous).call(http.MethodGet, "/api/user", nil, &field)
+	assert.False(t, field.Present, "the pre-login ID is dead")
+
+	// Two tabs count visits at once: none is lost.
+	tab := br.tab()
+	var wg sync.WaitGroup
+	for i := 0; i < 10; i++ {
+		for _, c := range []*client{br, tab} {
+			wg.Add(1)
+			go func() { defer wg.Done(); c.call(http.MethodPost, "/api/visit", nil, nil) }()
+		}
+	}
+	wg.Wait()
+	assert.Equal(t, 21, br.state().Visits)
+
+	// Two tabs fill the cart at once: every item stays.
+	for item, c := range map[string]*client{"apple": br, "pear": tab} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 10; i++ {
+				c.call(http.MethodPost, "/api/cart", url.Values{"item": {item}}, nil)
+			}
+		}()
+	}
+	wg.Wait()
+	assert.Equal(t, map[string]int{"apple": 10, "pear": 10}, br.state().Cart)
+
+	// One field straight from Redis.
+	br.call(http.MethodGet, "/api/user", nil, &field)
+	assert.Equal(t, "ada", field.User)
+	assert.True(t, field.Present)
+
+	// Logout: the old cookie is no longer logged in.
+	old := br.cookie()
+	br.call(http.MethodPost, "/api/logout", nil, nil)
+	assert.Equal(t, "", br.state().User)
+	replay := withCookie(t, base, old)
+	assert.Equal(t, "", replay.state().User, "the logged-out cookie does not work again")
+	assert.Empty(t, replay.state().Cart)
+}
+
+func TestDemoRejectsBadInput(t *testing.T) {
+	base := startDemo(t, config{store: "scs"})
+	c := newBrowser(t, base)
+	for path, form := range map[string]url.Values{
+		"/api/login": {"user": {strings.Repeat("x", 100)}},
+		"/api/cart":  {"item": {"../../etc"}},
+	} {
+		res, err := c.http.PostForm(base+path, form)
+		require.NoError(t, err)
+		res.Body.Close()
+		assert.Equal(t, http.StatusBadRequest, res.StatusCode, path)
+	}
+}
+
+func TestDemoConfigErrors(t *testing.T) {
+	assert.ErrorContains(t, run(context.Background(), config{store: "beego", addr: "127.0.0.1:0"}, io.Discard), "unknown -store")
+	assert.ErrorContains(t, run(context.Background(), config{store: "scs", addr: "127.0.0.1:0", redisURL: "redis://127.0.0.1:1/0"}, io.Discard), "REDIS_URL")
+	assert.ErrorContains(t, run(context.Background(), config{store: "scs", addr: "127.0.0.1:0", redisURL: "mysql://x"}, io.Discard), "REDIS_URL")
+}
