@@ -1,8 +1,8 @@
 package benchmarks
 
 import (
+	"context"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -14,7 +14,7 @@ import (
 	"github.com/redis-session/redis-session-go/scsstore"
 )
 
-// scsStore is one store under test, wired into a fresh SessionManager.
+// scsStore is one store under test.
 type scsStore struct {
 	name string
 	make func(b *testing.B) (store scs.Store, codec scs.Codec, trips func() int64)
@@ -41,10 +41,18 @@ var scsStores = []scsStore{
 	}},
 }
 
-// scsApp is a SessionManager whose handler either fills a new session with
-// the shape's values, or, for a known session, does what the benchmark
-// asks (change one value, or only read).
-func scsApp(b *testing.B, st scsStore, sh shape, idle time.Duration, write bool) (http.Handler, *http.Cookie, func() int64) {
+// scsBench is a SessionManager on one store, with one session of a given
+// shape already created. Its handler either changes one value (write) or
+// only reads one.
+type scsBench struct {
+	h      http.Handler
+	cookie *http.Cookie
+	store  scs.Store
+	codec  scs.Codec
+	trips  func() int64
+}
+
+func newSCSBench(b *testing.B, st scsStore, sh shape, idle time.Duration, write bool) *scsBench {
 	store, codec, trips := st.make(b)
 	sm := scs.New()
 	sm.Store, sm.Codec, sm.IdleTimeout = store, codec, idle
@@ -64,24 +72,7 @@ func scsApp(b *testing.B, st scsStore, sh shape, idle time.Duration, write bool)
 		}
 		_ = sm.GetString(ctx, sh.key(0))
 	}))
-	cookie := serve(b, h, nil)
-	return h, cookie, trips
-}
-
-func serve(b *testing.B, h http.Handler, cookie *http.Cookie) *http.Cookie {
-	req := httptest.NewRequest(http.MethodGet, "/", nil)
-	if cookie != nil {
-		req.AddCookie(cookie)
-	}
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	if rec.Code != http.StatusOK {
-		b.Fatalf("status %d: %s", rec.Code, rec.Body)
-	}
-	for _, c := range rec.Result().Cookies() {
-		return c
-	}
-	return cookie
+	return &scsBench{h: h, cookie: serve(b, h, nil), store: store, codec: codec, trips: trips}
 }
 
 // BenchmarkSCSCycle: one request through LoadAndSave that loads the
@@ -90,9 +81,80 @@ func BenchmarkSCSCycle(b *testing.B) {
 	for _, sh := range []shape{small, large} {
 		for _, st := range scsStores {
 			b.Run(sh.name+"/"+st.name, func(b *testing.B) {
-				h, cookie, trips := scsApp(b, st, sh, 0, true)
-				measure(b, trips, func() { serve(b, h, cookie) })
+				s := newSCSBench(b, st, sh, 0, true)
+				measure(b, s.trips, func() { serve(b, s.h, s.cookie) })
 			})
 		}
+	}
+}
+
+// BenchmarkSCSReadOnlyIdle: a request that only reads, with IdleTimeout
+// set, so scs commits every loaded session to extend it. Blob stores
+// rewrite the whole blob; the hash store only slides the TTL.
+func BenchmarkSCSReadOnlyIdle(b *testing.B) {
+	for _, sh := range []shape{small, large} {
+		for _, st := range scsStores {
+			b.Run(sh.name+"/"+st.name, func(b *testing.B) {
+				s := newSCSBench(b, st, sh, 30*time.Minute, false)
+				measure(b, s.trips, func() { serve(b, s.h, s.cookie) })
+			})
+		}
+	}
+}
+
+// BenchmarkSCSIdleCommit isolates the commit half of that read-only
+// request: scs encodes the unchanged session with its codec and hands it
+// to the store with a new expiry.
+func BenchmarkSCSIdleCommit(b *testing.B) {
+	ctx := context.Background()
+	for _, sh := range []shape{small, large} {
+		for _, st := range scsStores {
+			b.Run(sh.name+"/"+st.name, func(b *testing.B) {
+				s := newSCSBench(b, st, sh, 30*time.Minute, false)
+				token := s.cookie.Value
+				blob, found, err := find(ctx, s.store, token)
+				if err != nil || !found {
+					b.Fatalf("find: %v %v", found, err)
+				}
+				deadline, values, err := s.codec.Decode(blob)
+				if err != nil {
+					b.Fatal(err)
+				}
+				measure(b, s.trips, func() {
+					out, err := s.codec.Encode(deadline, values)
+					if err == nil {
+						err = commit(ctx, s.store, token, out, time.Now().Add(30*time.Minute))
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+				})
+			})
+		}
+	}
+}
+
+func find(ctx context.Context, s scs.Store, token string) ([]byte, bool, error) {
+	if cs, ok := s.(scs.CtxStore); ok {
+		return cs.FindCtx(ctx, token)
+	}
+	return s.Find(token)
+}
+
+func commit(ctx context.Context, s scs.Store, token string, b []byte, expiry time.Time) error {
+	if cs, ok := s.(scs.CtxStore); ok {
+		return cs.CommitCtx(ctx, token, b, expiry)
+	}
+	return s.Commit(token, b, expiry)
+}
+
+// BenchmarkSCSThroughput: the small-session cycle from 64 concurrent
+// clients, each with its own session.
+func BenchmarkSCSThroughput(b *testing.B) {
+	for _, st := range scsStores {
+		b.Run(st.name, func(b *testing.B) {
+			s := newSCSBench(b, st, small, 0, true)
+			throughput(b, s.h, s.trips)
+		})
 	}
 }

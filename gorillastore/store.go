@@ -368,7 +368,7 @@ func encodeValues(values map[any]any) ([]sessionhash.Entry, error) {
 			var raw []byte
 			var t hashcodec.Type
 			if raw, t, err = hashcodec.Encode(v); err == nil {
-				entries = append(entries, sessionhash.Entry{Field: field, Raw: raw, Type: t})
+				entries = append(entries, sessionhash.Entry{Field: field, Raw: string(raw), Type: t})
 				continue
 			}
 		}

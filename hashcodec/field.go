@@ -113,7 +113,7 @@ func (f Field) IntE() (int, error) {
 	if !f.ok {
 		return 0, f.absent()
 	}
-	n, err := parseInt(f.raw, 0)
+	n, err := parseInt(string(f.raw), 0)
 	if err != nil {
 		return 0, f.unparsable("int", err)
 	}
@@ -131,7 +131,7 @@ func (f Field) Int64E() (int64, error) {
 	if !f.ok {
 		return 0, f.absent()
 	}
-	n, err := parseInt(f.raw, 64)
+	n, err := parseInt(string(f.raw), 64)
 	if err != nil {
 		return 0, f.unparsable("int64", err)
 	}
@@ -150,7 +150,7 @@ func (f Field) Float64E() (float64, error) {
 	if !f.ok {
 		return 0, f.absent()
 	}
-	x, err := parseFloat(f.raw)
+	x, err := parseFloat(string(f.raw))
 	if err != nil {
 		return 0, f.unparsable("float64", err)
 	}
@@ -170,7 +170,7 @@ func (f Field) BoolE() (bool, error) {
 	if !f.ok {
 		return false, f.absent()
 	}
-	b, err := parseBool(f.raw)
+	b, err := parseBool(string(f.raw))
 	if err != nil {
 		return false, f.unparsable("bool", err)
 	}

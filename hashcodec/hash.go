@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/redis-session/redis-session-go/internal/slide"
 )
 
 // Hash is a handle on one Redis hash (a session, or any hash another program
@@ -69,7 +70,6 @@ func NewHashErr(err error) *Hash {
 // Key returns the Redis key of the hash ("" for a Hash from NewHashErr).
 func (h *Hash) Key() string { return h.key }
 
-func now() string { return strconv.FormatInt(time.Now().UnixNano(), 10) }
 
 // read runs readScript. It returns nil (and no error) for a missing key.
 func (h *Hash) read(ctx context.Context, args []any) ([]any, error) {
@@ -101,7 +101,7 @@ func (h *Hash) Get(ctx context.Context, key string) Field {
 // each Field's Err.
 func (h *Hash) GetMulti(ctx context.Context, keys ...string) ([]Field, error) {
 	args := make([]any, 0, 3+2*len(keys))
-	args = append(args, now(), h.idle, "f")
+	args = append(args, slide.Now(), h.idle, "f")
 	for _, k := range keys {
 		f := FieldName(k)
 		args = append(args, f, TypeField(f))
@@ -114,9 +114,9 @@ func (h *Hash) GetMulti(ctx context.Context, keys ...string) ([]Field, error) {
 			out[i] = failedField(k, err)
 		case res == nil:
 			out[i] = NewField(k, nil, "", false)
-		default:
-			raw, present := res[2*i].(string)
-			t, _ := res[2*i+1].(string)
+		default: // res starts with #idle and #deadline
+			raw, present := res[2+2*i].(string)
+			t, _ := res[2+2*i+1].(string)
 			out[i] = NewField(k, []byte(raw), Type(t), present)
 		}
 	}
@@ -125,23 +125,20 @@ func (h *Hash) GetMulti(ctx context.Context, keys ...string) ([]Field, error) {
 
 // GetAll reads every user value stored under a string key, by user key.
 // Values under non-string keys (gorilla's Values[42]) are not included. A
-// missing key gives an empty map.
+// missing key gives an empty map. It is one round trip (a transaction of
+// the sliding script and a native HGETALL).
 func (h *Hash) GetAll(ctx context.Context) (map[string]Field, error) {
-	res, err := h.read(ctx, []any{now(), h.idle, "a"})
+	if h.err != nil {
+		return nil, h.err
+	}
+	all, _, err := slide.ReadAll(ctx, h.client, h.key, time.Duration(h.idle), false)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("hashcodec: read %s: %w", h.key, err)
 	}
-	types := make(map[string]string)
-	for i := 0; i+1 < len(res); i += 2 {
-		if f, ok := strings.CutPrefix(res[i].(string), TypeField("")); ok {
-			types[f] = res[i+1].(string)
-		}
-	}
-	out := make(map[string]Field, len(res)/2)
-	for i := 0; i+1 < len(res); i += 2 {
-		f := res[i].(string)
+	out := make(map[string]Field, len(all))
+	for f, v := range all {
 		if k, ok := UserKey(f); ok {
-			out[k] = NewField(k, []byte(res[i+1].(string)), Type(types[f]), true)
+			out[k] = NewField(k, []byte(v), Type(all[TypeField(f)]), true)
 		}
 	}
 	return out, nil
@@ -156,7 +153,7 @@ func (h *Hash) Exists(ctx context.Context, key string) (bool, error) {
 // Touch slides the TTL without reading anything and reports whether the
 // key exists.
 func (h *Hash) Touch(ctx context.Context) (bool, error) {
-	res, err := h.read(ctx, []any{now(), h.idle, "f"})
+	res, err := h.read(ctx, []any{slide.Now(), h.idle, "t"})
 	return res != nil, err
 }
 
@@ -172,7 +169,7 @@ func (h *Hash) SetMulti(ctx context.Context, values map[string]any) error {
 		return h.err
 	}
 	args := make([]any, 0, 5+3*len(values))
-	args = append(args, now(), h.idle, h.limits.Fields, h.limits.Bytes, len(values))
+	args = append(args, slide.Now(), h.idle, h.limits.Fields, h.limits.Bytes, len(values))
 	for k, v := range values {
 		raw, t, err := Encode(v)
 		if err != nil {
@@ -191,7 +188,7 @@ func (h *Hash) Delete(ctx context.Context, keys ...string) (int, error) {
 		return 0, h.err
 	}
 	args := make([]any, 0, 5+len(keys))
-	args = append(args, now(), h.idle, 0, 0, 0)
+	args = append(args, slide.Now(), h.idle, 0, 0, 0)
 	for _, k := range keys {
 		args = append(args, FieldName(k))
 	}
@@ -217,7 +214,7 @@ func (h *Hash) Incr(ctx context.Context, key string, delta int64) (int64, error)
 		return 0, h.err
 	}
 	n, err := incrScript.Run(ctx, h.client, []string{h.key},
-		now(), h.idle, h.limits.Fields, h.limits.Bytes, FieldName(key), delta).Int64()
+		slide.Now(), h.idle, h.limits.Fields, h.limits.Bytes, FieldName(key), delta).Int64()
 	if err != nil {
 		return 0, fieldErr(key, scriptErr(h.key, err))
 	}

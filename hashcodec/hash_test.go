@@ -423,8 +423,9 @@ func TestOneRoundTripPerOperation(t *testing.T) {
 		key := b.Prefix + "s"
 		newSession(t, b.Client, key, time.Hour, time.Time{})
 		h := hashcodec.NewHash(b.Client, key)
-		warm := func() {
+		warm := func() { // the first call of each script loads it
 			h.Get(ctx, "x")
+			_, _ = h.GetAll(ctx)
 			_ = h.Set(ctx, "x", 1)
 			_, _ = h.Incr(ctx, "x", 1)
 		}

@@ -1,9 +1,9 @@
 package hashcodec
 
 import (
-	"bytes"
 	"errors"
 	"strconv"
+	"strings"
 )
 
 // The conversions below read text the way Python's redis_session accessors
@@ -19,17 +19,18 @@ const pyWhitespace = " \t\n\v\f\r"
 
 // cleanInt returns the decimal digits of b with whitespace trimmed and
 // digit separators removed, or an error if b is not a Python int literal.
-func cleanInt(b []byte) (string, error) {
-	b = bytes.Trim(b, pyWhitespace)
+func cleanInt(b string) (string, error) {
+	b = strings.Trim(b, pyWhitespace)
 	if len(b) == 0 {
 		return "", errSyntax
 	}
-	if bytes.IndexByte(b, '_') < 0 {
-		return string(b), nil
+	if strings.IndexByte(b, '_') < 0 {
+		return b, nil
 	}
 	out := make([]byte, 0, len(b))
 	prevDigit := false
-	for i, c := range b {
+	for i := 0; i < len(b); i++ {
+		c := b[i]
 		switch {
 		case c >= '0' && c <= '9':
 			prevDigit = true
@@ -48,7 +49,7 @@ func cleanInt(b []byte) (string, error) {
 	return string(out), nil
 }
 
-func parseInt(b []byte, bits int) (int64, error) {
+func parseInt(b string, bits int) (int64, error) {
 	s, err := cleanInt(b)
 	if err != nil {
 		return 0, err
@@ -60,7 +61,7 @@ func parseInt(b []byte, bits int) (int64, error) {
 	return n, nil
 }
 
-func parseUint(b []byte, bits int) (uint64, error) {
+func parseUint(b string, bits int) (uint64, error) {
 	s, err := cleanInt(b)
 	if err != nil {
 		return 0, err
@@ -75,16 +76,16 @@ func parseUint(b []byte, bits int) (uint64, error) {
 	return n, nil
 }
 
-func parseFloat(b []byte) (float64, error) {
-	f, err := strconv.ParseFloat(string(bytes.Trim(b, pyWhitespace)), 64)
+func parseFloat(b string) (float64, error) {
+	f, err := strconv.ParseFloat(strings.Trim(b, pyWhitespace), 64)
 	if err != nil {
 		return 0, err.(*strconv.NumError).Err
 	}
 	return f, nil
 }
 
-func parseBool(b []byte) (bool, error) {
-	v, err := strconv.ParseBool(string(b))
+func parseBool(b string) (bool, error) {
+	v, err := strconv.ParseBool(b)
 	if err != nil {
 		return false, errSyntax
 	}

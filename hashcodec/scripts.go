@@ -8,10 +8,11 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/redis-session/redis-session-go/internal/layout"
+	"github.com/redis-session/redis-session-go/internal/slide"
 )
 
 // Every Hash operation is one of the scripts below: a single-key Lua script
-// that checks the key is a hash, slides its TTL (layout.SlideLua) and reads
+// that checks the key is a hash, slides its TTL (slide.Lua) and reads
 // or writes in the same round trip. Errors the scripts raise on purpose
 // start with a code that scriptErr maps to a sentinel.
 
@@ -48,30 +49,45 @@ local function limited(count, size, maxfields, maxbytes)
 end
 `
 
-const prelude = layout.SlideLua + userLua
 
-// readScript: ARGV = now, idle, mode ('f' fields or 'a' all), fields...
-// Returns false for a missing key, else HMGET of the fields or HGETALL.
-var readScript = redis.NewScript(prelude + `
-local key = KEYS[1]
-if not ishash(key) then return false end
-local idle = tonumber(ARGV[2])
-if idle ~= 0 and not slide(key, tonumber(ARGV[1]), idle) then return false end
-if ARGV[3] == 'a' then return redis.call('HGETALL', key) end
-if #ARGV < 4 then return {} end
-return redis.call('HMGET', key, unpack(ARGV, 4))
+// readScript: ARGV = now, idle, mode, fields... Mode 'f' returns HMGET of
+// #idle, #deadline and the fields (a missing key gives nils, like missing
+// fields); mode 't' returns an empty array, or false for a missing key. A
+// key that is not a hash gives false.
+var readScript = redis.NewScript(slide.Lua + `
+local key, now, idle, mode = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+local vals = redis.pcall('HMGET', key, '` + layout.Idle + `', '` + layout.Deadline + `', unpack(ARGV, 4))
+if failed(vals) then return false end
+if mode == 't' and redis.call('EXISTS', key) == 0 then return false end
+if idle ~= 0 and not slide(key, now, idle, vals[1], vals[2]) then return false end
+if mode == 't' then return {} end
+return vals
 `)
+
+// head reads, in one command, whether key is a session hash, its sliding
+// metadata and extra fields; it returns nil when the key is missing or
+// not a hash. head[1] is #created, head[2] #idle, head[3] #deadline, then
+// the extra fields in order.
+const headLua = `
+local function head(key, ...)
+  local vals = redis.pcall('HMGET', key, '` + layout.Created + `', '` + layout.Idle + `', '` + layout.Deadline + `', ...)
+  if failed(vals) then return nil end
+  if not vals[1] and redis.call('EXISTS', key) == 0 then return nil end
+  return vals
+end
+`
 
 // writeScript: ARGV = now, idle, maxfields, maxbytes, nset, then nset
 // triples (field, value, type) to set, then fields to delete. Type fields
 // are written only in hashes that carry session metadata, so a hash of
 // another program stays as that program wrote it. Returns the number of
 // fields deleted.
-var writeScript = redis.NewScript(prelude + `
+var writeScript = redis.NewScript(slide.Lua + userLua + headLua + `
 local key = KEYS[1]
 local nset = tonumber(ARGV[5])
 local first_del = 6 + 3 * nset
-if not ishash(key) then
+local h = head(key)
+if not h then
   if nset > 0 then return redis.error_reply('NOTFOUND') end
   return 0
 end
@@ -92,11 +108,11 @@ if nset > 0 and (maxfields > 0 or maxbytes > 0) then
   if err then return err end
 end
 local idle = tonumber(ARGV[2])
-if idle ~= 0 and not slide(key, tonumber(ARGV[1]), idle) then
+if idle ~= 0 and not slide(key, tonumber(ARGV[1]), idle, h[2], h[3]) then
   if nset > 0 then return redis.error_reply('NOTFOUND') end
   return 0
 end
-local ours = redis.call('HEXISTS', key, '` + layout.Created + `') == 1
+local ours = h[1] ~= false
 if nset > 0 then
   local args = {}
   local untyped = {}
@@ -123,27 +139,27 @@ return deleted
 // incrScript: ARGV = now, idle, maxfields, maxbytes, field, delta.
 // HINCRBY that respects the recorded type's range and records "int" for a
 // new counter in a session hash.
-var incrScript = redis.NewScript(prelude + intRangeLua() + `
+var incrScript = redis.NewScript(slide.Lua + userLua + headLua + intRangeLua() + `
 local key, f, delta = KEYS[1], ARGV[5], tonumber(ARGV[6])
-if not ishash(key) then return redis.error_reply('NOTFOUND') end
 local tf = '` + layout.TypePrefix + `' .. f
-local ours = redis.call('HEXISTS', key, '` + layout.Created + `') == 1
-local t = false
-if ours then t = redis.call('HGET', key, tf) end
-if t and not INTRANGE[t] then return redis.error_reply('NOTINT value of type ' .. t) end
+local h = head(key, tf, f)
+if not h then return redis.error_reply('NOTFOUND') end
+local ours, t, exists = h[1] ~= false, h[4], h[5] ~= false
+if not ours then t = false end
+if t and not intrange(t) then return redis.error_reply('NOTINT value of type ' .. t) end
 local maxfields, maxbytes = tonumber(ARGV[3]), tonumber(ARGV[4])
-if (maxfields > 0 or maxbytes > 0) and redis.call('HEXISTS', key, f) == 0 then
+if (maxfields > 0 or maxbytes > 0) and not exists then
   local count, size = userstats(key)
   local err = limited(count + 1, size + #f + #ARGV[6], maxfields, maxbytes)
   if err then return err end
 end
 local idle = tonumber(ARGV[2])
-if idle ~= 0 and not slide(key, tonumber(ARGV[1]), idle) then return redis.error_reply('NOTFOUND') end
+if idle ~= 0 and not slide(key, tonumber(ARGV[1]), idle, h[2], h[3]) then return redis.error_reply('NOTFOUND') end
 local r = redis.pcall('HINCRBY', key, f, ARGV[6])
-if type(r) == 'table' and r['err'] then return redis.error_reply('NOTINT ' .. r['err']) end
+if failed(r) then return redis.error_reply('NOTINT ' .. r['err']) end
 if t then
-  local range = INTRANGE[t]
-  if (range[1] and r < range[1]) or (range[2] and r > range[2]) then
+  local known, lo, hi = intrange(t)
+  if (lo and r < lo) or (hi and r > hi) then
     redis.call('HINCRBY', key, f, -delta)
     return redis.error_reply('NOTINT result ' .. r .. ' overflows ' .. t)
   end
@@ -153,8 +169,10 @@ end
 return r
 `)
 
-// intRangeLua renders intBits as a Lua table of inclusive bounds. Bounds of
-// 64-bit types are left to HINCRBY, which refuses to overflow int64.
+// intRangeLua renders intBits as a Lua function intrange(t) returning
+// whether t is an integer type and its inclusive bounds (a function, not a
+// table: a table would be rebuilt on every call). Bounds of 64-bit types
+// are left to HINCRBY, which refuses to overflow int64.
 func intRangeLua() string {
 	names := make([]string, 0, len(intBits))
 	for t := range intBits {
@@ -162,7 +180,7 @@ func intRangeLua() string {
 	}
 	sort.Strings(names)
 	var b strings.Builder
-	b.WriteString("\nlocal INTRANGE = {\n")
+	b.WriteString("\nlocal function intrange(t)\n")
 	for _, name := range names {
 		size := intBits[Type(name)]
 		var lo, hi string
@@ -176,8 +194,8 @@ func intRangeLua() string {
 		default:
 			lo, hi = "nil", "nil"
 		}
-		fmt.Fprintf(&b, "  [%q] = {%s, %s},\n", name, lo, hi)
+		fmt.Fprintf(&b, "  if t == %q then return true, %s, %s end\n", name, lo, hi)
 	}
-	b.WriteString("}\n")
+	b.WriteString("  return false\nend\n")
 	return b.String()
 }

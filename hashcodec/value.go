@@ -5,6 +5,7 @@ import (
 	"encoding/gob"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -35,6 +36,26 @@ const (
 	TypeNil      Type = "nil"      // a nil interface value; stored as ""
 	TypeGob      Type = "gob"      // any other value, gob-encoded through interface{}
 )
+
+var knownTypes = map[string]Type{}
+
+func init() {
+	for _, t := range []Type{TypeString, TypeBytes, TypeBool, TypeInt, TypeInt8, TypeInt16, TypeInt32,
+		TypeInt64, TypeUint, TypeUint8, TypeUint16, TypeUint32, TypeUint64, TypeFloat32, TypeFloat64,
+		TypeTime, TypeTimeBin, TypeDuration, TypeNil, TypeGob} {
+		knownTypes[string(t)] = t
+	}
+}
+
+// ParseType returns the Type named by b, without allocating for the types
+// this package defines. Unknown names are returned as they are (Decode
+// then reports them as corrupt).
+func ParseType(b []byte) Type {
+	if t, ok := knownTypes[string(b)]; ok {
+		return t
+	}
+	return Type(b)
+}
 
 // integer reports whether values of t are stored as decimal integers.
 func (t Type) integer() bool {
@@ -117,11 +138,12 @@ func AppendEncode(dst []byte, v any) ([]byte, Type, error) {
 	return buf.Bytes(), TypeGob, nil
 }
 
-// Decode turns stored bytes and their recorded Type back into a Go value of
-// the exact type Encode was given. A value that does not parse as its type,
-// or an unknown Type, gives an error wrapping ErrCorrupt.
-func Decode(raw []byte, t Type) (any, error) {
-	v, err := decode(raw, t)
+// Decode turns stored bytes (as a []byte or a string) and their recorded
+// Type back into a Go value of the exact type Encode was given. A value
+// that does not parse as its type, or an unknown Type, gives an error
+// wrapping ErrCorrupt. Decoding a string value from a string does not copy.
+func Decode[T ~string | ~[]byte](raw T, t Type) (any, error) {
+	v, err := decode(string(raw), t)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, typeName(t), err)
 	}
@@ -135,24 +157,24 @@ func typeName(t Type) string {
 	return strconv.Quote(string(t))
 }
 
-func decode(raw []byte, t Type) (any, error) {
+func decode(raw string, t Type) (any, error) {
 	switch t {
 	case TypeString:
-		return string(raw), nil
+		return raw, nil
 	case TypeBytes:
-		return append([]byte{}, raw...), nil
+		return []byte(raw), nil
 	case TypeBool:
 		return parseBool(raw)
 	case TypeFloat32:
-		f, err := strconv.ParseFloat(string(raw), 32)
+		f, err := strconv.ParseFloat(raw, 32)
 		return float32(f), err
 	case TypeFloat64:
-		return strconv.ParseFloat(string(raw), 64)
+		return strconv.ParseFloat(raw, 64)
 	case TypeTime:
-		return time.Parse(time.RFC3339Nano, string(raw))
+		return time.Parse(time.RFC3339Nano, raw)
 	case TypeTimeBin:
 		var tm time.Time
-		err := tm.UnmarshalBinary(raw)
+		err := tm.UnmarshalBinary([]byte(raw))
 		return tm, err
 	case TypeNil:
 		if len(raw) != 0 {
@@ -161,7 +183,7 @@ func decode(raw []byte, t Type) (any, error) {
 		return nil, nil
 	case TypeGob:
 		var v any
-		if err := gob.NewDecoder(bytes.NewReader(raw)).Decode(&v); err != nil {
+		if err := gob.NewDecoder(strings.NewReader(raw)).Decode(&v); err != nil {
 			return nil, err
 		}
 		return v, nil
@@ -172,7 +194,7 @@ func decode(raw []byte, t Type) (any, error) {
 	return nil, fmt.Errorf("unknown type")
 }
 
-func decodeInt(raw []byte, t Type) (any, error) {
+func decodeInt(raw string, t Type) (any, error) {
 	size := intBits[t]
 	if size.signed {
 		n, err := parseInt(raw, size.bits)

@@ -36,13 +36,36 @@ type Codec struct{}
 // cannot be confused.
 var fastMagic = []byte("\x00hcs1")
 
-// Encode implements scs.Codec.
+// Encode implements scs.Codec. It writes each value once, straight into
+// the blob.
 func (Codec) Encode(deadline time.Time, values map[string]any) ([]byte, error) {
-	entries, err := encodeValues(values)
-	if err != nil {
-		return nil, err
+	size := len(fastMagic) + 2*binary.MaxVarintLen64
+	for k, v := range values {
+		size += len(k) + 1 + 16 + 3*binary.MaxVarintLen32
+		switch x := v.(type) {
+		case string:
+			size += len(x)
+		case []byte:
+			size += len(x)
+		default:
+			size += 32
+		}
 	}
-	return encodeBlob(deadline, entries), nil
+	b := appendHeader(make([]byte, 0, size), deadline, len(values))
+	var scratch []byte
+	for k, v := range values {
+		if str, ok := v.(string); ok { // the common case, without a copy
+			b = wire.Append(wire.Append(wire.Append(b, hashcodec.FieldName(k)), ""), str)
+			continue
+		}
+		var t hashcodec.Type
+		var err error
+		if scratch, t, err = hashcodec.AppendEncode(scratch[:0], v); err != nil {
+			return nil, fmt.Errorf("scsstore: %w", &hashcodec.FieldError{Field: k, Err: err})
+		}
+		b = appendEntry(b, hashcodec.FieldName(k), t, scratch)
+	}
+	return b, nil
 }
 
 // Decode implements scs.Codec.
@@ -75,23 +98,30 @@ func encodeBlob(deadline time.Time, entries []sessionhash.Entry) []byte {
 	for _, e := range entries {
 		size += e.Size() + len(e.Type) + 3*binary.MaxVarintLen32
 	}
-	b := make([]byte, 0, size)
+	b := appendHeader(make([]byte, 0, size), deadline, len(entries))
+	for _, e := range entries {
+		b = appendEntry(b, e.Field, e.Type, e.Raw)
+	}
+	return b
+}
+
+func appendHeader(b []byte, deadline time.Time, n int) []byte {
 	b = append(b, fastMagic...)
 	var ns int64
 	if !deadline.IsZero() {
 		ns = deadline.UnixNano()
 	}
 	b = binary.AppendVarint(b, ns)
-	b = binary.AppendUvarint(b, uint64(len(entries)))
-	for _, e := range entries {
-		b = wire.AppendString(b, e.Field)
-		b = wire.AppendString(b, string(e.Type))
-		b = wire.AppendBytes(b, e.Raw)
-	}
-	return b
+	return binary.AppendUvarint(b, uint64(n))
 }
 
-// decodeBlob parses a Codec blob. Entries alias b.
+func appendEntry[T ~string | ~[]byte](b []byte, field string, t hashcodec.Type, raw T) []byte {
+	b = wire.Append(b, field)
+	b = wire.Append(b, string(t))
+	return wire.Append(b, raw)
+}
+
+// decodeBlob parses a Codec blob.
 func decodeBlob(b []byte) (time.Time, []sessionhash.Entry, error) {
 	r := wire.NewReader(b[len(fastMagic):])
 	var deadline time.Time
@@ -100,13 +130,19 @@ func decodeBlob(b []byte) (time.Time, []sessionhash.Entry, error) {
 	}
 	n := r.Count()
 	entries := make([]sessionhash.Entry, 0, n)
+	parts := make([][]byte, 0, 2*n) // field, raw, field, raw, ...
 	for i := 0; i < n && r.Err() == nil; i++ {
-		field := r.String()
-		typ := hashcodec.Type(r.String())
-		entries = append(entries, sessionhash.Entry{Field: field, Type: typ, Raw: r.Bytes()})
+		parts = append(parts, r.Bytes())
+		typ := hashcodec.ParseType(r.Bytes())
+		parts = append(parts, r.Bytes())
+		entries = append(entries, sessionhash.Entry{Type: typ})
 	}
 	if err := r.Done(); err != nil {
 		return time.Time{}, nil, fmt.Errorf("scsstore: codec blob: %w", err)
+	}
+	strs := wire.Strings(parts) // one copy of the whole blob, shared by every entry
+	for i := range entries {
+		entries[i].Field, entries[i].Raw = strs[2*i], strs[2*i+1]
 	}
 	return deadline, entries, nil
 }
@@ -126,9 +162,9 @@ func encodeValues(values map[string]any) ([]sessionhash.Entry, error) {
 		entries = append(entries, sessionhash.Entry{Field: hashcodec.FieldName(k), Type: t})
 		ends = append(ends, len(arena))
 	}
-	start := 0
+	all, start := string(arena), 0
 	for i := range entries {
-		entries[i].Raw = arena[start:ends[i]:ends[i]]
+		entries[i].Raw = all[start:ends[i]]
 		start = ends[i]
 	}
 	return entries, nil

@@ -142,8 +142,8 @@ func (s *Store) blob(rec *sessionhash.Record) ([]byte, error) {
 		return nil, fmt.Errorf("scsstore: %w", &hashcodec.FieldError{Field: layout.Deadline,
 			Err: fmt.Errorf("%w: session %s has no deadline", hashcodec.ErrCorrupt, rec.Key)})
 	}
-	state := sessionhash.Entry{Field: LoadedStateKey, Type: hashcodec.TypeBytes,
-		Raw: sessionhash.NewSnapshot(rec).MarshalBinary()}
+	snap := sessionhash.NewSnapshot(rec).MarshalBinary()
+	state := sessionhash.Entry{Field: LoadedStateKey, Type: hashcodec.TypeBytes, Raw: string(snap)}
 	if isFastCodec(s.codec) {
 		return encodeBlob(deadline, append(rec.Entries, state)), nil
 	}
@@ -151,7 +151,7 @@ func (s *Store) blob(rec *sessionhash.Record) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	values[LoadedStateKey] = state.Raw
+	values[LoadedStateKey] = snap
 	b, err := s.codec.Encode(deadline, values)
 	if err != nil {
 		return nil, fmt.Errorf("scsstore: encode %s: %w", rec.Key, err)
@@ -273,7 +273,7 @@ func (s *Store) parseCommit(b []byte) (time.Time, []sessionhash.Entry, *sessionh
 			continue
 		}
 		entries = append(entries[:i], entries[i+1:]...)
-		snap, err := sessionhash.UnmarshalSnapshot(e.Raw)
+		snap, err := sessionhash.UnmarshalSnapshot([]byte(e.Raw))
 		if err != nil {
 			return deadline, nil, nil, fmt.Errorf("scsstore: value %q: %w", LoadedStateKey, err)
 		}

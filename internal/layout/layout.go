@@ -1,7 +1,7 @@
 // Package layout holds the Redis hash layout that hashcodec and both session
-// stores agree on: the reserved metadata field names and the Lua fragment that
-// slides a session key's expiry. It exists so that the layout is written down
-// once; users read it through the hashcodec package documentation.
+// stores agree on: the reserved metadata field names. It exists so that the
+// layout is written down once; users read it through the hashcodec package
+// documentation.
 package layout
 
 // MetaPrefix starts every field name that is not a plain user string key.
@@ -39,33 +39,3 @@ const KeyPrefix = "#k:"
 
 // TypeField returns the name of the metadata field holding field's type.
 func TypeField(field string) string { return TypePrefix + field }
-
-// SlideLua defines the Lua function slide(key, now, idle) shared by every
-// script that touches a session. now is Unix nanoseconds; idle is the
-// sliding window in nanoseconds, or a negative number to use the hash's own
-// #idle field. It sets the key's TTL to min(now+idle, #deadline); with no
-// window and no deadline it leaves the TTL alone. A window that has already
-// run out deletes the key. It returns false when the key is gone afterwards.
-const SlideLua = `
-local function slide(key, now, idle)
-  local meta = redis.call('HMGET', key, '` + Idle + `', '` + Deadline + `')
-  if idle < 0 then idle = tonumber(meta[1]) or 0 end
-  local deadline = tonumber(meta[2]) or 0
-  local ttl = nil
-  if idle > 0 then ttl = idle end
-  if deadline > 0 and (ttl == nil or deadline - now < ttl) then ttl = deadline - now end
-  if ttl == nil then return true end
-  if ttl <= 0 then
-    redis.call('DEL', key)
-    return false
-  end
-  redis.call('PEXPIRE', key, math.ceil(ttl / 1000000))
-  return true
-end
-
-local function ishash(key)
-  local t = redis.call('TYPE', key)
-  if type(t) == 'table' then t = t['ok'] end
-  return t == 'hash'
-end
-`

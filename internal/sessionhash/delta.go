@@ -27,7 +27,7 @@ func fingerprint(e Entry) uint64 {
 	h.SetSeed(seed)
 	h.WriteString(string(e.Type))
 	h.WriteByte(0)
-	h.Write(e.Raw)
+	h.WriteString(e.Raw)
 	return h.Sum64()
 }
 
@@ -49,6 +49,10 @@ type Write struct {
 	Set    []any // field, value, field, value, ...
 	Del    []string
 	TTL    time.Duration
+	// KeepTTL leaves the key's expiry as it is: an update of a session
+	// without a sliding window whose deadline did not move, so its TTL
+	// already ends where TTL would.
+	KeepTTL bool
 }
 
 // Plan returns the write that leaves entries and meta at key. Without a
@@ -70,10 +74,13 @@ func Plan(snap *Snapshot, key string, entries []Entry, meta map[string]string, t
 		}
 		return w
 	}
-	seen := make(map[string]struct{}, len(entries))
+	kept := 0 // entries whose field was loaded
 	for _, e := range entries {
-		seen[e.Field] = struct{}{}
-		if sum, ok := snap.Sums[e.Field]; ok && sum == fingerprint(e) {
+		sum, loaded := snap.Sums[e.Field]
+		if loaded {
+			kept++
+		}
+		if loaded && sum == fingerprint(e) {
 			continue
 		}
 		w.Set = append(w.Set, e.Field, e.Raw)
@@ -83,9 +90,15 @@ func Plan(snap *Snapshot, key string, entries []Entry, meta map[string]string, t
 			w.Set = append(w.Set, layout.TypeField(e.Field), string(e.Type))
 		}
 	}
-	for f := range snap.Sums {
-		if _, ok := seen[f]; !ok {
-			w.Del = append(w.Del, f, layout.TypeField(f))
+	if kept < len(snap.Sums) { // some loaded fields are gone
+		seen := make(map[string]struct{}, len(entries))
+		for _, e := range entries {
+			seen[e.Field] = struct{}{}
+		}
+		for f := range snap.Sums {
+			if _, ok := seen[f]; !ok {
+				w.Del = append(w.Del, f, layout.TypeField(f))
+			}
 		}
 	}
 	for name, v := range meta {
@@ -93,6 +106,8 @@ func Plan(snap *Snapshot, key string, entries []Entry, meta map[string]string, t
 			w.Set = append(w.Set, name, v)
 		}
 	}
+	w.KeepTTL = meta[layout.Idle] == "0" && meta[layout.Deadline] != "0" && meta[layout.Deadline] == snap.Meta[layout.Deadline] &&
+		snap.Meta[layout.Idle] == "0" && ttl > 0
 	return w
 }
 
@@ -100,16 +115,16 @@ func Plan(snap *Snapshot, key string, entries []Entry, meta map[string]string, t
 // the framework (scs carries it as a session value).
 func (s *Snapshot) MarshalBinary() []byte {
 	b := []byte{snapshotVersion}
-	b = wire.AppendString(b, s.Key)
+	b = wire.Append(b, s.Key)
 	b = binary.AppendUvarint(b, uint64(len(s.Sums)))
 	for f, sum := range s.Sums {
-		b = wire.AppendString(b, f)
+		b = wire.Append(b, f)
 		b = binary.LittleEndian.AppendUint64(b, sum)
 	}
 	b = binary.AppendUvarint(b, uint64(len(s.Meta)))
 	for name, v := range s.Meta {
-		b = wire.AppendString(b, name)
-		b = wire.AppendString(b, v)
+		b = wire.Append(b, name)
+		b = wire.Append(b, v)
 	}
 	return b
 }
@@ -124,10 +139,14 @@ func UnmarshalSnapshot(b []byte) (*Snapshot, error) {
 	}
 	s := &Snapshot{Key: r.String()}
 	n := r.Count()
-	s.Sums = make(map[string]uint64, n)
+	fields, sums := make([][]byte, 0, n), make([]uint64, 0, n)
 	for i := 0; i < n && r.Err() == nil; i++ {
-		f := r.String()
-		s.Sums[f] = r.Uint64()
+		fields = append(fields, r.Bytes())
+		sums = append(sums, r.Uint64())
+	}
+	s.Sums = make(map[string]uint64, len(fields))
+	for i, f := range wire.Strings(fields) {
+		s.Sums[f] = sums[i]
 	}
 	m := r.Count()
 	s.Meta = make(map[string]string, m)

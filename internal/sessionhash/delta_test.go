@@ -11,9 +11,9 @@ import (
 )
 
 func record() *Record {
-	return parseRecord("k", []any{
-		"#created", "1", "#deadline", "2", "#idle", "3",
-		"name", "ada", "count", "5", "#t:count", "int", "##x", "y", "#k:int:1", "2", "#t:#k:int:1", "int",
+	return parseRecord("k", map[string]string{
+		"#created": "1", "#deadline": "2", "#idle": "3",
+		"name": "ada", "count": "5", "#t:count": "int", "##x": "y", "#k:int:1": "2", "#t:#k:int:1": "int",
 	})
 }
 
@@ -21,10 +21,10 @@ func TestParseRecord(t *testing.T) {
 	r := record()
 	assert.Equal(t, map[string]string{"#created": "1", "#deadline": "2", "#idle": "3"}, r.Meta)
 	assert.ElementsMatch(t, []Entry{
-		{Field: "name", Raw: []byte("ada")},
-		{Field: "count", Raw: []byte("5"), Type: hashcodec.TypeInt},
-		{Field: "##x", Raw: []byte("y")},
-		{Field: "#k:int:1", Raw: []byte("2"), Type: hashcodec.TypeInt},
+		{Field: "name", Raw: "ada"},
+		{Field: "count", Raw: "5", Type: hashcodec.TypeInt},
+		{Field: "##x", Raw: "y"},
+		{Field: "#k:int:1", Raw: "2", Type: hashcodec.TypeInt},
 	}, r.Entries)
 	assert.Equal(t, time.Duration(3), r.Idle())
 	assert.Equal(t, time.Unix(0, 2).UTC(), r.Deadline())
@@ -34,17 +34,17 @@ func TestPlanWritesOnlyWhatChanged(t *testing.T) {
 	r := record()
 	snap := NewSnapshot(r)
 	entries := []Entry{
-		{Field: "name", Raw: []byte("ada")},                         // unchanged
-		{Field: "count", Raw: []byte("6"), Type: hashcodec.TypeInt}, // changed value
-		{Field: "##x", Raw: []byte("y"), Type: hashcodec.TypeBytes}, // changed type only
-		{Field: "new", Raw: []byte("1")},                            // added
+		{Field: "name", Raw: "ada"},                         // unchanged
+		{Field: "count", Raw: "6", Type: hashcodec.TypeInt}, // changed value
+		{Field: "##x", Raw: "y", Type: hashcodec.TypeBytes}, // changed type only
+		{Field: "new", Raw: "1"},                            // added
 	} // "#k:int:1" removed
 	w := Plan(snap, "k", entries, map[string]string{"#deadline": "2", "#idle": "4"}, time.Minute)
 	assert.False(t, w.Create)
 	assert.ElementsMatch(t, []any{
-		"count", []byte("6"), "#t:count", "int",
-		"##x", []byte("y"), "#t:##x", "bytes",
-		"new", []byte("1"),
+		"count", "6", "#t:count", "int",
+		"##x", "y", "#t:##x", "bytes",
+		"new", "1",
 		"#idle", "4",
 	}, w.Set)
 	assert.ElementsMatch(t, []string{"#t:new", "#k:int:1", "#t:#k:int:1"}, w.Del)

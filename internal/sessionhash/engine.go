@@ -4,76 +4,55 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/redis-session/redis-session-go/internal/layout"
+	"github.com/redis-session/redis-session-go/internal/slide"
 )
 
 // Slide values for Load.
 const (
 	// SlideFromMeta slides by the session's own #idle.
-	SlideFromMeta time.Duration = -1
+	SlideFromMeta = slide.FromMeta
 	// NoSlide leaves the TTL alone (listing sessions must not extend them).
-	NoSlide time.Duration = 0
+	NoSlide = slide.Off
 )
 
 // Load reads the session at key and slides its TTL in the same round trip
 // (by idle, or see SlideFromMeta and NoSlide). ok is false when there is no
 // session at key: missing, of another type, without session metadata, or
 // past its deadline.
-func Load(ctx context.Context, c redis.Scripter, key string, idle time.Duration) (rec *Record, ok bool, err error) {
-	flat, err := loadScript.Run(ctx, c, []string{key}, nowArg(), int64(idle)).Slice()
-	return loaded(key, flat, err)
-}
-
-func loaded(key string, flat []any, err error) (*Record, bool, error) {
-	if errors.Is(err, redis.Nil) {
-		return nil, false, nil
-	}
-	if err != nil {
+func Load(ctx context.Context, c redis.Cmdable, key string, idle time.Duration) (rec *Record, ok bool, err error) {
+	all, ok, err := slide.ReadAll(ctx, c, key, idle, true)
+	if err != nil || !ok {
 		return nil, false, err
 	}
-	return parseRecord(key, flat), true, nil
+	return parseRecord(key, all), true, nil
 }
 
-func nowArg() string { return strconv.FormatInt(time.Now().UnixNano(), 10) }
-
-// loadBatch loads several sessions in one pipeline without sliding their
-// TTLs, for listings. Keys that hold no session are left out. If the node
-// lost its script cache (a restart, a failover, SCRIPT FLUSH), the script
-// is loaded and the batch retried once.
+// loadBatch loads several sessions in one pipeline of HGETALLs, sliding no
+// TTL, for listings. Keys that hold no session are left out.
 func loadBatch(ctx context.Context, c redis.Cmdable, keys []string) ([]*Record, error) {
-	recs, err := pipelineLoads(ctx, c, keys)
-	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
-		if err := loadScript.Load(ctx, c).Err(); err != nil {
-			return nil, err
-		}
-		recs, err = pipelineLoads(ctx, c, keys)
-	}
-	return recs, err
-}
-
-func pipelineLoads(ctx context.Context, c redis.Cmdable, keys []string) ([]*Record, error) {
-	cmds := make([]*redis.Cmd, len(keys))
+	cmds := make([]*redis.MapStringStringCmd, len(keys))
 	_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, key := range keys {
-			cmds[i] = loadScript.EvalSha(ctx, p, []string{key}, nowArg(), int64(NoSlide))
+			cmds[i] = p.HGetAll(ctx, key)
 		}
 		return nil
 	})
-	if err != nil && !errors.Is(err, redis.Nil) {
+	if err != nil && !redis.HasErrorPrefix(err, "WRONGTYPE") {
 		return nil, err
 	}
 	out := make([]*Record, 0, len(keys))
 	for i, cmd := range cmds {
-		flat, err := cmd.Slice()
-		rec, ok, err := loaded(keys[i], flat, err)
-		if err != nil {
+		all, err := cmd.Result()
+		if err != nil && !redis.HasErrorPrefix(err, "WRONGTYPE") {
 			return nil, err
 		}
-		if ok {
-			out = append(out, rec)
+		if _, ok := all[layout.Created]; ok {
+			out = append(out, parseRecord(keys[i], all))
 		}
 	}
 	return out, nil
@@ -92,7 +71,11 @@ func (w *Write) Run(ctx context.Context, c redis.Scripter) error {
 	if w.Create {
 		mode = "c"
 	}
-	args = append(args, mode, ttlMillis(w.TTL), len(w.Set)/2)
+	var ttl any = ttlMillis(w.TTL)
+	if w.KeepTTL {
+		ttl = "keep"
+	}
+	args = append(args, mode, ttl, len(w.Set)/2)
 	args = append(args, w.Set...)
 	for _, f := range w.Del {
 		args = append(args, f)

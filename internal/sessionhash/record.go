@@ -17,7 +17,7 @@ import (
 // or "#k:" map key), its bytes and its recorded type.
 type Entry struct {
 	Field string
-	Raw   []byte
+	Raw   string
 	Type  hashcodec.Type
 }
 
@@ -33,16 +33,14 @@ type Record struct {
 	Meta map[string]string
 }
 
-// parseRecord splits a flat HGETALL reply into entries and metadata.
-func parseRecord(key string, flat []any) *Record {
-	r := &Record{Key: key, Meta: make(map[string]string, 4)}
+// parseRecord splits an HGETALL reply into entries and metadata.
+func parseRecord(key string, all map[string]string) *Record {
+	r := &Record{Key: key, Meta: make(map[string]string, 4), Entries: make([]Entry, 0, len(all))}
 	types := make(map[string]string)
-	for i := 0; i+1 < len(flat); i += 2 {
-		f, _ := flat[i].(string)
-		v, _ := flat[i+1].(string)
+	for f, v := range all {
 		switch {
 		case hashcodec.IsUserField(f):
-			r.Entries = append(r.Entries, Entry{Field: f, Raw: []byte(v)})
+			r.Entries = append(r.Entries, Entry{Field: f, Raw: v})
 		case strings.HasPrefix(f, layout.TypePrefix):
 			types[f[len(layout.TypePrefix):]] = v
 		default:

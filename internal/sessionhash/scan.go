@@ -14,8 +14,7 @@ const DefaultScanCount = 1000
 
 // ScanRecords visits every session under prefix, on every master of a
 // Cluster (or every shard of a Ring), with SCAN MATCH — never KEYS — and
-// loads each batch in one pipeline without sliding any TTL (the script is
-// loaded once per node, up front). fn receives the
+// loads each batch in one pipeline without sliding any TTL. fn receives the
 // records of one batch; it may be called from several goroutines at once
 // (one per node) but never concurrently for the same node.
 func ScanRecords(ctx context.Context, c redis.UniversalClient, prefix string, count int64, fn func([]*Record) error) error {
@@ -38,9 +37,6 @@ func ScanRecords(ctx context.Context, c redis.UniversalClient, prefix string, co
 
 func scanNode(ctx context.Context, c redis.Cmdable, prefix string, count int64, fn func([]*Record) error) error {
 	match := globEscape(prefix) + "*"
-	if err := loadScript.Load(ctx, c).Err(); err != nil {
-		return err
-	}
 	var cursor uint64
 	for {
 		keys, next, err := c.Scan(ctx, cursor, match, count).Result()

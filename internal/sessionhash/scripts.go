@@ -4,38 +4,28 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/redis-session/redis-session-go/internal/layout"
+	"github.com/redis-session/redis-session-go/internal/slide"
 )
 
-// loadScript: ARGV = now (ns), idle (ns; -1 = the hash's #idle, 0 = do not
-// slide). Returns false when the key is missing, not a hash, not a session
-// (no #created) or past its deadline (then it is deleted); else HGETALL,
-// after sliding the TTL.
-var loadScript = redis.NewScript(layout.SlideLua + `
-local key = KEYS[1]
-if not ishash(key) then return false end
-if redis.call('HEXISTS', key, '` + layout.Created + `') == 0 then return false end
-local idle = tonumber(ARGV[2])
-if idle ~= 0 and not slide(key, tonumber(ARGV[1]), idle) then return false end
-return redis.call('HGETALL', key)
-`)
-
-// commitScript: ARGV = mode ('c' create or 'u' update), ttl (ms), nset,
-// then nset field/value pairs to set, then fields to delete.
+// commitScript: ARGV = mode ('c' create or 'u' update), ttl (ms, or
+// 'keep' for an update that leaves the expiry as it is), nset, then nset
+// field/value pairs to set, then fields to delete.
 //
 // Update applies the delta only if the key is still a session: a session
 // deleted (logout, renewal) or expired while the request was in flight is
 // not brought back; it returns 0 then. Create replaces whatever is at the
 // key. A ttl <= 0 deletes the key (an expiry already in the past). Every
 // key this script leaves behind has a TTL. Returns 1 when applied.
-var commitScript = redis.NewScript(layout.SlideLua + `
-local key, mode, ttl = KEYS[1], ARGV[1], tonumber(ARGV[2])
+var commitScript = redis.NewScript(slide.Lua + `
+local key, mode, ttl = KEYS[1], ARGV[1], tonumber(ARGV[2]) or 'keep'
 local nset = tonumber(ARGV[3])
 if mode == 'u' then
-  if not ishash(key) or redis.call('HEXISTS', key, '` + layout.Created + `') == 0 then return 0 end
+  local live = redis.pcall('HEXISTS', key, '` + layout.Created + `')
+  if failed(live) or live == 0 then return 0 end
 else
   redis.call('DEL', key)
 end
-if ttl <= 0 then
+if ttl ~= 'keep' and ttl <= 0 then
   redis.call('DEL', key)
   return 1
 end
@@ -43,6 +33,6 @@ local first_del = 4 + 2 * nset
 -- in chunks, to stay below Lua's limit on unpacked values
 for i = 4, first_del - 1, 1000 do redis.call('HSET', key, unpack(ARGV, i, math.min(i + 999, first_del - 1))) end
 for i = first_del, #ARGV, 1000 do redis.call('HDEL', key, unpack(ARGV, i, math.min(i + 999, #ARGV))) end
-redis.call('PEXPIRE', key, ttl)
+if ttl ~= 'keep' then redis.call('PEXPIRE', key, ttl) end
 return 1
 `)

@@ -7,21 +7,16 @@ package wire
 import (
 	"encoding/binary"
 	"errors"
+	"strings"
 )
 
 // ErrMalformed is returned for input that is not what the writer produced.
 var ErrMalformed = errors.New("malformed data")
 
-// AppendBytes appends a length-prefixed byte string.
-func AppendBytes(b, v []byte) []byte {
+// Append appends a length-prefixed string or byte string.
+func Append[T ~string | ~[]byte](b []byte, v T) []byte {
 	b = binary.AppendUvarint(b, uint64(len(v)))
 	return append(b, v...)
-}
-
-// AppendString appends a length-prefixed string.
-func AppendString(b []byte, s string) []byte {
-	b = binary.AppendUvarint(b, uint64(len(s)))
-	return append(b, s...)
 }
 
 // Reader decodes length-prefixed data. The first error sticks: later reads
@@ -48,6 +43,8 @@ func (r *Reader) Done() error {
 
 func (r *Reader) fail() { r.err, r.b = ErrMalformed, nil }
 
+func (r *Reader) skip(n int) { r.b = r.b[n:] }
+
 // Byte reads one byte.
 func (r *Reader) Byte() byte {
 	if len(r.b) < 1 {
@@ -55,7 +52,7 @@ func (r *Reader) Byte() byte {
 		return 0
 	}
 	c := r.b[0]
-	r.b = r.b[1:]
+	r.skip(1)
 	return c
 }
 
@@ -66,7 +63,7 @@ func (r *Reader) Uvarint() uint64 {
 		r.fail()
 		return 0
 	}
-	r.b = r.b[n:]
+	r.skip(n)
 	return v
 }
 
@@ -77,7 +74,7 @@ func (r *Reader) Varint() int64 {
 		r.fail()
 		return 0
 	}
-	r.b = r.b[n:]
+	r.skip(n)
 	return v
 }
 
@@ -100,11 +97,11 @@ func (r *Reader) Bytes() []byte {
 		return nil
 	}
 	v := r.b[:n:n]
-	r.b = r.b[n:]
+	r.skip(int(n))
 	return v
 }
 
-// String reads a length-prefixed string.
+// String reads a length-prefixed string (a copy).
 func (r *Reader) String() string { return string(r.Bytes()) }
 
 // Uint64 reads 8 little-endian bytes.
@@ -114,6 +111,28 @@ func (r *Reader) Uint64() uint64 {
 		return 0
 	}
 	v := binary.LittleEndian.Uint64(r.b)
-	r.b = r.b[8:]
+	r.skip(8)
 	return v
+}
+
+// Strings turns many small byte strings into strings with one allocation:
+// the results share the memory of one concatenation.
+func Strings(parts [][]byte) []string {
+	total := 0
+	for _, p := range parts {
+		total += len(p)
+	}
+	var sb strings.Builder
+	sb.Grow(total)
+	for _, p := range parts {
+		sb.Write(p)
+	}
+	all := sb.String()
+	out := make([]string, len(parts))
+	at := 0
+	for i, p := range parts {
+		out[i] = all[at : at+len(p)]
+		at += len(p)
+	}
+	return out
 }

@@ -1,0 +1,120 @@
+package benchmarks
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/boj/redistore"
+	"github.com/gorilla/sessions"
+
+	"github.com/redis-session/redis-session-go/gorillastore"
+	"github.com/redis-session/redis-session-go/internal/redistest"
+)
+
+var gorillaKey = []byte("0123456789abcdef0123456789abcdef")
+
+// gorillaStore is one gorilla store under test. idleSaves says whether a
+// read-only request must call Save to keep the session alive: boj only
+// extends the TTL on Save; gorillastore extends it on every load.
+type gorillaStore struct {
+	name      string
+	idleSaves bool
+	make      func(b *testing.B, idle time.Duration) (sessions.Store, func() int64)
+}
+
+var gorillaStores = []gorillaStore{
+	{"hash", false, func(b *testing.B, idle time.Duration) (sessions.Store, func() int64) {
+		c, ctr := goRedisClient(b)
+		s, err := gorillastore.New(c, gorillaKey)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.KeyPrefix = redistest.UniquePrefix()
+		s.IdleTimeout = idle
+		return s, counterTrips(ctr)
+	}},
+	{"boj-redistore", true, func(b *testing.B, idle time.Duration) (sessions.Store, func() int64) {
+		pool, writes := redigoPool(b)
+		s, err := redistore.NewRediStoreWithPool(pool, gorillaKey)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.SetKeyPrefix(redistest.UniquePrefix())
+		s.SetMaxLength(1 << 20) // the 4096-byte default refuses the large session
+		if idle > 0 {
+			s.SetMaxAge(int(idle / time.Second))
+		}
+		return s, writes.Load
+	}},
+}
+
+// gorillaApp serves one session of the given shape: a request either
+// changes one value and saves, or only reads (and saves only if the store
+// needs a Save to extend the session).
+func gorillaApp(b *testing.B, st gorillaStore, sh shape, idle time.Duration, write bool) (http.Handler, *http.Cookie, func() int64) {
+	store, trips := st.make(b, idle)
+	n := 0
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, err := store.Get(r, "s")
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		switch {
+		case s.IsNew:
+			for i := 0; i < sh.fields; i++ {
+				s.Values[sh.key(i)] = sh.value()
+			}
+		case write:
+			n++
+			s.Values["counter"] = n
+		default:
+			_ = s.Values[sh.key(0)]
+			if !st.idleSaves {
+				return
+			}
+		}
+		if err := s.Save(r, w); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+		}
+	})
+	return h, serve(b, h, nil), trips
+}
+
+// BenchmarkGorillaCycle: load, change one value, save.
+func BenchmarkGorillaCycle(b *testing.B) {
+	for _, sh := range []shape{small, large} {
+		for _, st := range gorillaStores {
+			b.Run(sh.name+"/"+st.name, func(b *testing.B) {
+				h, cookie, trips := gorillaApp(b, st, sh, 0, true)
+				measure(b, trips, func() { serve(b, h, cookie) })
+			})
+		}
+	}
+}
+
+// BenchmarkGorillaReadOnlyIdle: a read-only request that keeps a 30-minute
+// idle session alive: gorillastore's IdleTimeout slides on load, boj needs
+// a Save that rewrites the blob.
+func BenchmarkGorillaReadOnlyIdle(b *testing.B) {
+	for _, sh := range []shape{small, large} {
+		for _, st := range gorillaStores {
+			b.Run(sh.name+"/"+st.name, func(b *testing.B) {
+				h, cookie, trips := gorillaApp(b, st, sh, 30*time.Minute, false)
+				measure(b, trips, func() { serve(b, h, cookie) })
+			})
+		}
+	}
+}
+
+// BenchmarkGorillaThroughput: the small-session cycle from 64 concurrent
+// clients.
+func BenchmarkGorillaThroughput(b *testing.B) {
+	for _, st := range gorillaStores {
+		b.Run(st.name, func(b *testing.B) {
+			h, _, trips := gorillaApp(b, st, small, 0, true)
+			throughput(b, h, trips)
+		})
+	}
+}
