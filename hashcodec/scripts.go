@@ -49,7 +49,6 @@ local function limited(count, size, maxfields, maxbytes)
 end
 `
 
-
 // readScript: ARGV = now, idle, mode, fields... Mode 'f' returns HMGET of
 // #idle, #deadline and the fields (a missing key gives nils, like missing
 // fields); mode 't' returns an empty array, or false for a missing key. A
