@@ -70,7 +70,6 @@ func NewHashErr(err error) *Hash {
 // Key returns the Redis key of the hash ("" for a Hash from NewHashErr).
 func (h *Hash) Key() string { return h.key }
 
-
 // read runs readScript. It returns nil (and no error) for a missing key.
 func (h *Hash) read(ctx context.Context, args []any) ([]any, error) {
 	if h.err != nil {
