@@ -5,7 +5,9 @@
 GO          ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME    ?= 30s
-BENCHCOUNT  ?= 6
+BENCHCOUNT  ?= 8
+BENCHTIME   ?= 1s
+BENCHOUT    ?= benchmarks/results.txt
 
 .PHONY: test lint bench fuzz demo
 
@@ -19,9 +21,13 @@ lint:
 	$(GO) run $(STATICCHECK) ./...
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-## bench: benchmarks of this module (see BENCHMARKS.md for the comparison run)
+## bench: this project side by side with scs goredisstore/redisstore and boj/redistore
+## on a redis-server the benchmark starts itself; raw output in BENCHOUT, tables as in BENCHMARKS.md
 bench:
-	$(GO) test -run='^$$' -bench=. -benchmem -count=$(BENCHCOUNT) ./...
+	cd benchmarks && REDIS_REQUIRED=1 $(GO) test -run='^$$' -bench=. -benchmem -count=$(BENCHCOUNT) -benchtime=$(BENCHTIME) -timeout=0 . | tee ../$(BENCHOUT)
+	cd benchmarks && $(GO) tool benchstat -filter '.name:/^SCS/' -col /store ../$(BENCHOUT)
+	cd benchmarks && $(GO) tool benchstat -filter '.name:/^Gorilla/' -col /store ../$(BENCHOUT)
+	cd benchmarks && $(GO) tool benchstat -filter '.name:FieldRead' -col /way ../$(BENCHOUT)
 
 ## fuzz: every fuzz target for FUZZTIME each
 fuzz:

@@ -86,7 +86,7 @@ func gorillaApp(b *testing.B, st gorillaStore, sh shape, idle time.Duration, wri
 func BenchmarkGorillaCycle(b *testing.B) {
 	for _, sh := range []shape{small, large} {
 		for _, st := range gorillaStores {
-			b.Run(sh.name+"/"+st.name, func(b *testing.B) {
+			b.Run("size="+sh.name+"/store="+st.name, func(b *testing.B) {
 				h, cookie, trips := gorillaApp(b, st, sh, 0, true)
 				measure(b, trips, func() { serve(b, h, cookie) })
 			})
@@ -100,7 +100,7 @@ func BenchmarkGorillaCycle(b *testing.B) {
 func BenchmarkGorillaReadOnlyIdle(b *testing.B) {
 	for _, sh := range []shape{small, large} {
 		for _, st := range gorillaStores {
-			b.Run(sh.name+"/"+st.name, func(b *testing.B) {
+			b.Run("size="+sh.name+"/store="+st.name, func(b *testing.B) {
 				h, cookie, trips := gorillaApp(b, st, sh, 30*time.Minute, false)
 				measure(b, trips, func() { serve(b, h, cookie) })
 			})
@@ -112,7 +112,7 @@ func BenchmarkGorillaReadOnlyIdle(b *testing.B) {
 // clients.
 func BenchmarkGorillaThroughput(b *testing.B) {
 	for _, st := range gorillaStores {
-		b.Run(st.name, func(b *testing.B) {
+		b.Run("store="+st.name, func(b *testing.B) {
 			h, _, trips := gorillaApp(b, st, small, 0, true)
 			throughput(b, h, trips)
 		})

@@ -80,7 +80,7 @@ func newSCSBench(b *testing.B, st scsStore, sh shape, idle time.Duration, write 
 func BenchmarkSCSCycle(b *testing.B) {
 	for _, sh := range []shape{small, large} {
 		for _, st := range scsStores {
-			b.Run(sh.name+"/"+st.name, func(b *testing.B) {
+			b.Run("size="+sh.name+"/store="+st.name, func(b *testing.B) {
 				s := newSCSBench(b, st, sh, 0, true)
 				measure(b, s.trips, func() { serve(b, s.h, s.cookie) })
 			})
@@ -94,7 +94,7 @@ func BenchmarkSCSCycle(b *testing.B) {
 func BenchmarkSCSReadOnlyIdle(b *testing.B) {
 	for _, sh := range []shape{small, large} {
 		for _, st := range scsStores {
-			b.Run(sh.name+"/"+st.name, func(b *testing.B) {
+			b.Run("size="+sh.name+"/store="+st.name, func(b *testing.B) {
 				s := newSCSBench(b, st, sh, 30*time.Minute, false)
 				measure(b, s.trips, func() { serve(b, s.h, s.cookie) })
 			})
@@ -109,7 +109,7 @@ func BenchmarkSCSIdleCommit(b *testing.B) {
 	ctx := context.Background()
 	for _, sh := range []shape{small, large} {
 		for _, st := range scsStores {
-			b.Run(sh.name+"/"+st.name, func(b *testing.B) {
+			b.Run("size="+sh.name+"/store="+st.name, func(b *testing.B) {
 				s := newSCSBench(b, st, sh, 30*time.Minute, false)
 				token := s.cookie.Value
 				blob, found, err := find(ctx, s.store, token)
@@ -152,7 +152,7 @@ func commit(ctx context.Context, s scs.Store, token string, b []byte, expiry tim
 // clients, each with its own session.
 func BenchmarkSCSThroughput(b *testing.B) {
 	for _, st := range scsStores {
-		b.Run(st.name, func(b *testing.B) {
+		b.Run("store="+st.name, func(b *testing.B) {
 			s := newSCSBench(b, st, small, 0, true)
 			throughput(b, s.h, s.trips)
 		})
