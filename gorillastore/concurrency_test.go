@@ -172,3 +172,33 @@ func TestFieldsOfReadsWithoutLoading(t *testing.T) {
 		assert.ErrorIs(t, a.store.FieldsOf(req, cookieName).Get(ctx, "user").Err(), gorillastore.ErrInvalidCookie)
 	})
 }
+
+// On a Cluster the old and the new key of a regenerated session live in
+// different slots, usually on different masters; no multi-key command is
+// involved, so nothing fails with CROSSSLOT.
+func TestRegenerateIDAcrossSlots(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, b *redistest.Backend) {
+		a := newApp(t, b)
+		a.handle("/regen", func(w http.ResponseWriter, r *http.Request) {
+			require.NoError(t, a.store.RegenerateID(r, w, a.session(w, r)))
+		})
+		br := &browser{}
+		a.do(br, "/put?user=7")
+		crossed := 0
+		for i := 0; i < 10; i++ {
+			before := a.key(a.id(br))
+			a.do(br, "/regen")
+			after := a.key(a.id(br))
+			require.NotEqual(t, before, after)
+			require.Equal(t, []string{after}, a.sessionKeys())
+			if b.Cluster != nil && b.Client.ClusterKeySlot(ctx, before).Val() != b.Client.ClusterKeySlot(ctx, after).Val() {
+				crossed++
+			}
+		}
+		body, _ := a.do(br, "/get?k=user")
+		assert.Equal(t, "7", body)
+		if b.Cluster != nil {
+			assert.Positive(t, crossed, "IDs moved across slots")
+		}
+	})
+}

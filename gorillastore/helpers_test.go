@@ -77,7 +77,7 @@ func (a *app) handle(path string, fn http.HandlerFunc) { a.mux.HandleFunc(path, 
 func (a *app) key(id string) string { return a.store.KeyPrefix + id }
 
 func (a *app) sessionKeys() []string {
-	keys, err := a.b.Client.Keys(ctx, a.store.KeyPrefix+"*").Result()
+	keys, err := redistest.Keys(ctx, a.b.Client, a.store.KeyPrefix+"*")
 	require.NoError(a.t, err)
 	return keys
 }

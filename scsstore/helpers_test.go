@@ -118,7 +118,7 @@ func (br *browser) token() string {
 
 // sessionKeys lists the keys under the test's prefix.
 func (a *app) sessionKeys() []string {
-	keys, err := a.b.Client.Keys(ctx, a.pfx+"*").Result()
+	keys, err := redistest.Keys(ctx, a.b.Client, a.pfx+"*")
 	require.NoError(a.t, err)
 	return keys
 }

@@ -22,6 +22,8 @@ type Backend struct {
 	Client redis.UniversalClient
 	// Mini is the miniredis instance, nil on a real server.
 	Mini *miniredis.Miniredis
+	// Cluster is the local Redis Cluster, nil unless Name is "cluster".
+	Cluster *Cluster
 	// Prefix is a key prefix unique to this test. The real server is shared
 	// by the whole package, so tests keep to their own keys instead of
 	// flushing anything.
@@ -53,12 +55,17 @@ func SharedServer(t testing.TB) *Server {
 	return shared.srv
 }
 
-// Main runs the package's tests and then stops the shared server. Use it as
-// the body of TestMain: func TestMain(m *testing.M) { redistest.Main(m) }.
+// Main runs the package's tests and then stops the shared server and
+// cluster. Use it as the body of TestMain:
+//
+//	func TestMain(m *testing.M) { redistest.Main(m) }
 func Main(m *testing.M) {
 	code := m.Run()
 	if shared.used.Load() && shared.srv != nil {
 		shared.srv.Close()
+	}
+	if sharedCluster.c != nil {
+		sharedCluster.c.Close()
 	}
 	os.Exit(code)
 }
@@ -71,8 +78,9 @@ func NewMini(t testing.TB) *miniredis.Miniredis {
 	return m
 }
 
-// Each runs fn once against miniredis and once against the shared real
-// server, as subtests named after the backend. Subtests may call t.Parallel.
+// Each runs fn against miniredis, the shared real server and the shared
+// local Redis Cluster (3 masters, 3 replicas), as subtests named after the
+// backend. Subtests may call t.Parallel.
 func Each(t *testing.T, fn func(t *testing.T, b *Backend)) {
 	t.Helper()
 	t.Run("miniredis", func(t *testing.T) {
@@ -87,6 +95,31 @@ func Each(t *testing.T, fn func(t *testing.T, b *Backend)) {
 		t.Cleanup(func() { _ = c.Close() })
 		fn(t, &Backend{Name: "redis", Client: c, Prefix: UniquePrefix()})
 	})
+	t.Run("cluster", func(t *testing.T) {
+		cl := SharedCluster(t)
+		c := cl.Client()
+		t.Cleanup(func() { _ = c.Close() })
+		fn(t, &Backend{Name: "cluster", Client: c, Cluster: cl, Prefix: UniquePrefix()})
+	})
+}
+
+// Keys returns the keys matching pattern on every master (KEYS is fine in
+// tests: the servers are ours and small).
+func Keys(ctx context.Context, c redis.UniversalClient, pattern string) ([]string, error) {
+	cc, ok := c.(*redis.ClusterClient)
+	if !ok {
+		return c.Keys(ctx, pattern).Result()
+	}
+	var mu sync.Mutex
+	var keys []string
+	err := cc.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
+		ks, err := node.Keys(ctx, pattern).Result()
+		mu.Lock()
+		keys = append(keys, ks...)
+		mu.Unlock()
+		return err
+	})
+	return keys, err
 }
 
 // UniquePrefix returns a fresh key prefix such as "t:1a2b3c4d5e6f:".

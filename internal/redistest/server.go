@@ -75,8 +75,17 @@ func FreePort() (int, error) {
 
 // Start launches redis-server from bin on a free loopback port in a new
 // temp dir under parent (os.TempDir() if ""), with extra config args such
-// as "--cluster-enabled", "yes". It waits until the server answers PING.
+// as "--replicaof", "127.0.0.1", "6379". It waits until the server answers
+// PING.
 func Start(bin, parent string, extra ...string) (*Server, error) {
+	return startWith(bin, parent, func(string) ([]string, []string, error) { return nil, extra, nil })
+}
+
+// startWith starts a server whose arguments depend on its directory:
+// config gives the arguments to put before the common ones (a config file
+// must come first) and after them. It retries on another port when the
+// chosen one was taken meanwhile.
+func startWith(bin, parent string, config func(dir string) (before, after []string, err error)) (*Server, error) {
 	var lastErr error
 	for attempt := 0; attempt < 5; attempt++ {
 		port, err := FreePort()
@@ -87,18 +96,29 @@ func Start(bin, parent string, extra ...string) (*Server, error) {
 		if err != nil {
 			return nil, err
 		}
+		before, after, err := config(dir)
+		if err != nil {
+			_ = os.RemoveAll(dir)
+			return nil, err
+		}
 		s := &Server{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), Dir: dir, bin: bin}
-		s.args = append([]string{
+		s.args = append(append(before,
 			"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
 			"--save", "", "--appendonly", "no", "--dir", dir,
 			"--logfile", filepath.Join(dir, "redis.log"), "--daemonize", "no",
-		}, extra...)
+		), after...)
 		if lastErr = s.launch(); lastErr == nil {
 			return s, nil
 		}
 		s.Close()
 	}
 	return nil, lastErr
+}
+
+// Port returns the server's TCP port.
+func (s *Server) Port() string {
+	_, port, _ := net.SplitHostPort(s.Addr)
+	return port
 }
 
 func (s *Server) launch() error {

@@ -2,7 +2,12 @@ package redistest
 
 import (
 	"context"
+	"strconv"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -27,16 +32,54 @@ func TestStartStopRestart(t *testing.T) {
 	assert.Zero(t, c.Exists(ctx, "k").Val(), "a restarted server persists nothing")
 }
 
-func TestEachRunsBothBackends(t *testing.T) {
+func TestEachRunsEveryBackend(t *testing.T) {
 	var names []string
 	Each(t, func(t *testing.T, b *Backend) {
 		names = append(names, b.Name)
 		require.NoError(t, b.Client.Ping(context.Background()).Err())
-		assert.Equal(t, b.Name == "redis", b.Real())
+		assert.Equal(t, b.Name != "miniredis", b.Real())
+		assert.Equal(t, b.Name == "cluster", b.Cluster != nil)
 	})
-	if len(names) == 1 {
-		assert.False(t, Required(), "the real backend may only be skipped without REDIS_REQUIRED")
+	if len(names) < 3 {
+		assert.False(t, Required(), "real backends may only be skipped without REDIS_REQUIRED")
 	}
+}
+
+func TestClusterSpreadsKeysOverEveryMaster(t *testing.T) {
+	cl := SharedCluster(t)
+	c := cl.Client()
+	defer c.Close()
+	ctx := context.Background()
+	prefix := UniquePrefix()
+	for i := 0; i < 60; i++ {
+		require.NoError(t, c.Set(ctx, prefix+strconv.Itoa(i), "x", time.Minute).Err())
+	}
+	var masters atomic.Int32
+	require.NoError(t, c.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
+		keys, err := node.Keys(ctx, prefix+"*").Result()
+		if len(keys) > 0 {
+			masters.Add(1)
+		}
+		return err
+	}))
+	assert.Equal(t, int32(3), masters.Load())
+	keys, err := Keys(ctx, c, prefix+"*")
+	require.NoError(t, err)
+	assert.Len(t, keys, 60)
+}
+
+func TestSentinelSetUp(t *testing.T) {
+	bin := SkipOrFail(t)
+	s, err := StartSentinel(bin, t.TempDir())
+	require.NoError(t, err)
+	defer s.Close()
+	c := s.Client()
+	defer c.Close()
+	ctx := context.Background()
+	require.NoError(t, c.Set(ctx, "k", "v", time.Minute).Err())
+	addr, err := s.MasterAddr(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, s.Master.Addr, addr)
 }
 
 func TestCounterCountsRoundTrips(t *testing.T) {
