@@ -32,7 +32,7 @@ func (s *Store) RegenerateID(r *http.Request, w http.ResponseWriter, session *se
 		return s.Save(r, w, session)
 	}
 	id, old := token.New(), st.snap
-	snap, err := s.write(r.Context(), session, s.key(id), nil, createdAt(old, time.Now()))
+	snap, err := s.write(r.Context(), session, s.key(id), nil, old, createdAt(old, time.Now()))
 	if err != nil && !errors.Is(err, sessionhash.ErrGone) {
 		return err // the old session is untouched
 	}

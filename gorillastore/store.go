@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"strconv"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/redis-session/redis-session-go/internal/layout"
 	"github.com/redis-session/redis-session-go/internal/sessionhash"
 	"github.com/redis-session/redis-session-go/internal/token"
+	"github.com/redis-session/redis-session-go/internal/userindex"
 )
 
 // Defaults of a new Store.
@@ -64,6 +66,11 @@ type Store struct {
 	// Timeout bounds each save and delete, which run detached from the
 	// request's context so a client that disconnects cannot abort them.
 	Timeout time.Duration
+	// UserKey, when set, binds each session to the user ID stored under
+	// that key in Values (for example "user_id"), so UserSessions and
+	// DeleteUserSessions can find every session of a user. The binding
+	// follows the value at each Save (see BindUser for explicit binding).
+	UserKey string
 
 	client redis.UniversalClient
 	states stateTable
@@ -197,6 +204,11 @@ func (s *Store) New(r *http.Request, name string) (*sessions.Session, error) {
 	if !found {
 		return session, nil
 	}
+	if err := userindex.RefreshOnLoad(r.Context(), s.client, s.index(), id, rec, rec.Idle()); err != nil {
+		clear(session.Values)
+		s.states.set(session, loadState{loadFailed: true})
+		return session, fmt.Errorf("gorillastore: load session: %w", err)
+	}
 	session.ID = id
 	session.IsNew = false
 	s.states.set(session, loadState{snap: sessionhash.NewSnapshot(rec)})
@@ -268,7 +280,7 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, session *sessions.S
 	} else {
 		created = createdAt(base, created)
 	}
-	snap, err := s.write(r.Context(), session, s.key(id), base, created)
+	snap, err := s.write(r.Context(), session, s.key(id), base, base, created)
 	if errors.Is(err, sessionhash.ErrGone) {
 		s.expireCookie(w, session)
 		return nil
@@ -288,10 +300,12 @@ func createdAt(snap *sessionhash.Snapshot, def time.Time) time.Time {
 }
 
 // write stores session's values at key: a delta against base, or the whole
-// session when base is nil. It returns the snapshot of what is now stored,
-// or sessionhash.ErrGone when the session no longer exists (deleted
+// session when base is nil. loaded is the session as this request loaded
+// it (nil for a new one), for its user binding; it differs from base when
+// the session moves to a new ID. It returns the snapshot of what is now
+// stored, or sessionhash.ErrGone when the session no longer exists (deleted
 // meanwhile, or past its absolute deadline).
-func (s *Store) write(ctx context.Context, session *sessions.Session, key string, base *sessionhash.Snapshot, created time.Time) (*sessionhash.Snapshot, error) {
+func (s *Store) write(ctx context.Context, session *sessions.Session, key string, base, loaded *sessionhash.Snapshot, created time.Time) (*sessionhash.Snapshot, error) {
 	entries, err := encodeValues(session.Values)
 	if err != nil {
 		return nil, err
@@ -311,9 +325,18 @@ func (s *Store) write(ctx context.Context, session *sessions.Session, key string
 	if !deadline.IsZero() {
 		ttl = min(ttl, deadline.Sub(now))
 	}
-	w := sessionhash.Plan(base, key, entries, meta, ttl)
 	ctx, cancel := sessionhash.DetachedContext(ctx, s.Timeout)
 	defer cancel()
+	bind := s.bind(loaded, key, session, now.Add(ttl), idle, deadline)
+	set, unset, err := bind.Before(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("gorillastore: save: %w", err)
+	}
+	maps.Copy(meta, set)
+	w := sessionhash.Plan(base, key, entries, meta, ttl)
+	if !w.Create {
+		w.Del = append(w.Del, unset...)
+	}
 	if err := w.Run(ctx, s.client); err != nil {
 		if errors.Is(err, sessionhash.ErrGone) {
 			return nil, err
@@ -323,7 +346,8 @@ func (s *Store) write(ctx context.Context, session *sessions.Session, key string
 	if ttl <= 0 {
 		return nil, sessionhash.ErrGone
 	}
-	return sessionhash.NewSnapshot(&sessionhash.Record{Key: key, Entries: entries, Meta: meta}), nil
+	_ = bind.After(ctx) // a stale entry left by a failed removal is pruned later
+	return w.Result(base, entries, meta), nil
 }
 
 // lifetime returns the sliding window and the absolute deadline (zero for

@@ -29,9 +29,11 @@
 //	#deadline       "1764186967000000000"   absolute deadline, Unix ns (optional)
 //	#idle           "1800000000000"         sliding window, ns (optional)
 //	#maxage         "86400"                 gorillastore: per-session cookie MaxAge
+//	#user           "42"                    the user the session is bound to (optional)
+//	#uexp           "1764186967000000000"   until when that user's index covers it (Unix ns)
 //
-// Every session key has a TTL of min(now + #idle, #deadline), renewed by
-// every load, read and write in the same round trip.
+// Every session key has a TTL of min(now + #idle, #deadline, #uexp),
+// renewed by every load, read and write in the same round trip.
 //
 // # Field-level access
 //

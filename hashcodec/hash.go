@@ -113,9 +113,9 @@ func (h *Hash) GetMulti(ctx context.Context, keys ...string) ([]Field, error) {
 			out[i] = failedField(k, err)
 		case res == nil:
 			out[i] = NewField(k, nil, "", false)
-		default: // res starts with #idle and #deadline
-			raw, present := res[2+2*i].(string)
-			t, _ := res[2+2*i+1].(string)
+		default: // res starts with #idle, #deadline and #uexp
+			raw, present := res[3+2*i].(string)
+			t, _ := res[3+2*i+1].(string)
 			out[i] = NewField(k, []byte(raw), Type(t), present)
 		}
 	}

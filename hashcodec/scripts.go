@@ -50,26 +50,26 @@ end
 `
 
 // readScript: ARGV = now, idle, mode, fields... Mode 'f' returns HMGET of
-// #idle, #deadline and the fields (a missing key gives nils, like missing
-// fields); mode 't' returns an empty array, or false for a missing key. A
-// key that is not a hash gives false.
+// #idle, #deadline, #uexp and the fields (a missing key gives nils, like
+// missing fields); mode 't' returns an empty array, or false for a missing
+// key. A key that is not a hash gives false.
 var readScript = redis.NewScript(slide.Lua + `
 local key, now, idle, mode = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
-local vals = redis.pcall('HMGET', key, '` + layout.Idle + `', '` + layout.Deadline + `', unpack(ARGV, 4))
+local vals = redis.pcall('HMGET', key, '` + layout.Idle + `', '` + layout.Deadline + `', '` + layout.UserUntil + `', unpack(ARGV, 4))
 if failed(vals) then return false end
 if mode == 't' and redis.call('EXISTS', key) == 0 then return false end
-if idle ~= 0 and not slide(key, now, idle, vals[1], vals[2]) then return false end
+if idle ~= 0 and not slide(key, now, idle, vals[1], vals[2], vals[3]) then return false end
 if mode == 't' then return {} end
 return vals
 `)
 
 // head reads, in one command, whether key is a session hash, its sliding
 // metadata and extra fields; it returns nil when the key is missing or
-// not a hash. head[1] is #created, head[2] #idle, head[3] #deadline, then
-// the extra fields in order.
+// not a hash. head[1] is #created, head[2] #idle, head[3] #deadline,
+// head[4] #uexp, then the extra fields in order.
 const headLua = `
 local function head(key, ...)
-  local vals = redis.pcall('HMGET', key, '` + layout.Created + `', '` + layout.Idle + `', '` + layout.Deadline + `', ...)
+  local vals = redis.pcall('HMGET', key, '` + layout.Created + `', '` + layout.Idle + `', '` + layout.Deadline + `', '` + layout.UserUntil + `', ...)
   if failed(vals) then return nil end
   if not vals[1] and redis.call('EXISTS', key) == 0 then return nil end
   return vals
@@ -107,7 +107,7 @@ if nset > 0 and (maxfields > 0 or maxbytes > 0) then
   if err then return err end
 end
 local idle = tonumber(ARGV[2])
-if idle ~= 0 and not slide(key, tonumber(ARGV[1]), idle, h[2], h[3]) then
+if idle ~= 0 and not slide(key, tonumber(ARGV[1]), idle, h[2], h[3], h[4]) then
   if nset > 0 then return redis.error_reply('NOTFOUND') end
   return 0
 end
@@ -143,7 +143,7 @@ local key, f, delta = KEYS[1], ARGV[5], tonumber(ARGV[6])
 local tf = '` + layout.TypePrefix + `' .. f
 local h = head(key, tf, f)
 if not h then return redis.error_reply('NOTFOUND') end
-local ours, t, exists = h[1] ~= false, h[4], h[5] ~= false
+local ours, t, exists = h[1] ~= false, h[5], h[6] ~= false
 if not ours then t = false end
 if t and not intrange(t) then return redis.error_reply('NOTINT value of type ' .. t) end
 local maxfields, maxbytes = tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -153,7 +153,7 @@ if (maxfields > 0 or maxbytes > 0) and not exists then
   if err then return err end
 end
 local idle = tonumber(ARGV[2])
-if idle ~= 0 and not slide(key, tonumber(ARGV[1]), idle, h[2], h[3]) then return redis.error_reply('NOTFOUND') end
+if idle ~= 0 and not slide(key, tonumber(ARGV[1]), idle, h[2], h[3], h[4]) then return redis.error_reply('NOTFOUND') end
 local r = redis.pcall('HINCRBY', key, f, ARGV[6])
 if failed(r) then return redis.error_reply('NOTINT ' .. r['err']) end
 if t then

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/redis-session/redis-session-go/internal/layout"
 	"github.com/redis-session/redis-session-go/internal/sessionhash"
 	"github.com/redis-session/redis-session-go/internal/token"
+	"github.com/redis-session/redis-session-go/internal/userindex"
 )
 
 // LoadedStateKey is the reserved session value in which the store carries
@@ -64,6 +66,7 @@ type Store struct {
 	validToken func(string) bool
 	hashTokens bool
 	scanCount  int64
+	userKey    string
 	configErr  error
 	created    createdInRequest
 }
@@ -130,6 +133,13 @@ func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error)
 	b, err := s.blob(rec)
 	if err != nil {
 		return nil, false, err
+	}
+	window := s.idle
+	if window <= 0 {
+		window = rec.Idle()
+	}
+	if err := userindex.RefreshOnLoad(ctx, s.client, s.index(), token, rec, window); err != nil {
+		return nil, false, fmt.Errorf("scsstore: find: %w", err)
 	}
 	return b, true, nil
 }
@@ -199,9 +209,10 @@ func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry ti
 			snap, tracked = prev, true // committed before in this request
 		}
 	}
+	window := s.idleAt(now, deadline, expiry)
 	meta := map[string]string{
 		layout.Deadline: sessionhash.FormatTime(deadline),
-		layout.Idle:     strconv.FormatInt(int64(s.idleAt(now, deadline, expiry)), 10),
+		layout.Idle:     strconv.FormatInt(int64(window), 10),
 	}
 	if snap == nil || snap.Key != key {
 		meta[layout.Created] = sessionhash.FormatTime(now)
@@ -209,32 +220,31 @@ func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry ti
 			meta[layout.Created] = snap.Meta[layout.Created] // a renewed token continues the session
 		}
 	}
-	w := sessionhash.Plan(snap, key, entries, meta, expiry.Sub(now))
 	runCtx, cancel := sessionhash.DetachedContext(ctx, s.timeout)
 	defer cancel()
-	if err := w.Run(runCtx, s.client); err != nil && !errors.Is(err, sessionhash.ErrGone) {
+	bind := s.bind(snap, key, entries, expiry, window, deadline)
+	set, unset, err := bind.Before(runCtx)
+	if err != nil {
+		return fmt.Errorf("scsstore: commit: %w", err)
+	}
+	maps.Copy(meta, set)
+	w := sessionhash.Plan(snap, key, entries, meta, expiry.Sub(now))
+	if !w.Create {
+		w.Del = append(w.Del, unset...)
+	}
+	if err := w.Run(runCtx, s.client); err != nil {
+		if errors.Is(err, sessionhash.ErrGone) {
+			return nil // deleted or expired meanwhile: nothing is brought back
+		}
 		return fmt.Errorf("scsstore: %w", err)
 	}
+	// A stale entry left by a failed removal is pruned later; the session
+	// itself is committed.
+	_ = bind.After(runCtx)
 	if w.Create || tracked {
-		s.created.remember(ctx, sessionhash.NewSnapshot(&sessionhash.Record{Key: key, Entries: entries, Meta: mergeMeta(snap, w.Create, meta)}))
+		s.created.remember(ctx, w.Result(snap, entries, meta))
 	}
 	return nil
-}
-
-// mergeMeta returns the metadata stored after a write of meta: all of it
-// for a create, the snapshot's updated by meta for a delta.
-func mergeMeta(snap *sessionhash.Snapshot, create bool, meta map[string]string) map[string]string {
-	if create || snap == nil {
-		return meta
-	}
-	out := make(map[string]string, len(snap.Meta)+len(meta))
-	for k, v := range snap.Meta {
-		out[k] = v
-	}
-	for k, v := range meta {
-		out[k] = v
-	}
-	return out
 }
 
 // idleAt returns the sliding window to record: the configured one, or the

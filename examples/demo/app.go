@@ -7,6 +7,7 @@ import (
 	"log"
 	"net/http"
 	"regexp"
+	"time"
 
 	"github.com/redis-session/redis-session-go/gorillastore"
 	"github.com/redis-session/redis-session-go/scsstore"
@@ -31,6 +32,8 @@ func (a *app) handler() http.Handler {
 	sessions.HandleFunc("GET /api/session", a.state)
 	sessions.HandleFunc("POST /api/login", a.login)
 	sessions.HandleFunc("POST /api/logout", a.logout)
+	sessions.HandleFunc("GET /api/devices", a.devices)
+	sessions.HandleFunc("POST /api/logout-others", a.logoutOthers)
 	sessions.HandleFunc("POST /api/visit", a.visit)
 	sessions.HandleFunc("POST /api/cart", a.addToCart)
 
@@ -79,6 +82,28 @@ func (a *app) login(w http.ResponseWriter, r *http.Request) {
 
 func (a *app) logout(w http.ResponseWriter, r *http.Request) {
 	a.reply(w, map[string]bool{"loggedOut": true}, a.f.logout(w, r))
+}
+
+// devices lists the sessions of the logged-in user, from the store's
+// per-user index.
+func (a *app) devices(w http.ResponseWriter, r *http.Request) {
+	list, err := a.f.devices(r)
+	type device struct {
+		Created  time.Time `json:"created"`
+		LastSeen time.Time `json:"lastSeen"`
+		Expires  time.Time `json:"expires"`
+	}
+	out := make([]device, 0, len(list))
+	for _, s := range list {
+		out = append(out, device{Created: s.Created, LastSeen: s.LastSeen, Expires: s.Expires})
+	}
+	a.reply(w, map[string]any{"devices": out}, err)
+}
+
+// logoutOthers ends every session of the user but this one.
+func (a *app) logoutOthers(w http.ResponseWriter, r *http.Request) {
+	n, err := a.f.logoutOthers(w, r)
+	a.reply(w, map[string]int{"ended": n}, err)
 }
 
 // visit counts with an atomic HINCRBY on the session's field: concurrent

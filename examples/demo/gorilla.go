@@ -31,6 +31,7 @@ func newGorilla(rdb redis.UniversalClient) (*gorillaFlavor, error) {
 		return nil, err
 	}
 	store.IdleTimeout = 30 * time.Minute
+	store.UserKey = "user" // for "log out everywhere"
 	store.MaxAge(24 * 3600)
 	store.Options.Secure = false // the demo serves plain http on localhost
 	return &gorillaFlavor{store: store}, nil
@@ -72,6 +73,26 @@ func (f *gorillaFlavor) logout(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return f.store.Destroy(r, w, s)
+}
+
+func (f *gorillaFlavor) devices(r *http.Request) ([]userSession, error) {
+	user := f.user(r)
+	if user == "" {
+		return nil, nil
+	}
+	return f.store.UserSessions(r.Context(), user)
+}
+
+func (f *gorillaFlavor) logoutOthers(w http.ResponseWriter, r *http.Request) (int, error) {
+	s, err := f.session(r)
+	if err != nil {
+		return 0, err
+	}
+	user, _ := s.Values["user"].(string)
+	if user == "" {
+		return 0, nil
+	}
+	return f.store.DeleteUserSessions(r.Context(), user, s.ID)
 }
 
 func (f *gorillaFlavor) cart(r *http.Request) map[string]int {

@@ -184,6 +184,21 @@ func demoScenario(t *testing.T, base string) {
 	assert.Equal(t, "ada", field.User)
 	assert.True(t, field.Present)
 
+	// Log out everywhere else: a second browser logged in as the same user
+	// is logged out, this one is not.
+	elsewhere := newBrowser(t, base)
+	elsewhere.call(http.MethodPost, "/api/login", url.Values{"user": {"ada"}}, nil)
+	var devices struct{ Devices []map[string]any }
+	br.call(http.MethodGet, "/api/devices", nil, &devices)
+	assert.Len(t, devices.Devices, 2)
+	var ended struct{ Ended int }
+	br.call(http.MethodPost, "/api/logout-others", nil, &ended)
+	assert.Equal(t, 1, ended.Ended)
+	assert.Equal(t, "", elsewhere.state().User)
+	assert.Equal(t, "ada", br.state().User)
+	br.call(http.MethodGet, "/api/devices", nil, &devices)
+	assert.Len(t, devices.Devices, 1)
+
 	// Logout: the old cookie is no longer logged in.
 	old := br.cookie()
 	br.call(http.MethodPost, "/api/logout", nil, nil)

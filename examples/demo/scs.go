@@ -18,7 +18,7 @@ type scsFlavor struct {
 }
 
 func newSCS(rdb redis.UniversalClient) *scsFlavor {
-	store := scsstore.New(rdb, scsstore.WithCodec(scsstore.Codec{}))
+	store := scsstore.New(rdb, scsstore.WithCodec(scsstore.Codec{}), scsstore.WithUserKey("user"))
 	sm := scs.New()
 	sm.Store = store
 	sm.Codec = store.Codec()
@@ -43,6 +43,22 @@ func (f *scsFlavor) login(_ http.ResponseWriter, r *http.Request, user string) e
 
 func (f *scsFlavor) logout(_ http.ResponseWriter, r *http.Request) error {
 	return f.sm.Destroy(r.Context())
+}
+
+func (f *scsFlavor) devices(r *http.Request) ([]userSession, error) {
+	user := f.user(r)
+	if user == "" {
+		return nil, nil
+	}
+	return f.store.UserSessions(r.Context(), user)
+}
+
+func (f *scsFlavor) logoutOthers(_ http.ResponseWriter, r *http.Request) (int, error) {
+	user := f.user(r)
+	if user == "" {
+		return 0, nil
+	}
+	return f.store.DeleteUserSessions(r.Context(), user, f.sm.Token(r.Context()))
 }
 
 func (f *scsFlavor) cart(r *http.Request) map[string]int {

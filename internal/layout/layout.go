@@ -27,6 +27,13 @@ const (
 	Idle = "#idle"
 	// MaxAge is gorillastore's per-session cookie MaxAge (remember me).
 	MaxAge = "#maxage"
+	// User is the user ID the session is bound to, for "log out
+	// everywhere": the session is listed in that user's index.
+	User = "#user"
+	// UserUntil is how long the user's index covers the session (Unix ns).
+	// A session is never given a TTL past it; whoever would move the
+	// expiry past it extends the index first.
+	UserUntil = "#uexp"
 )
 
 // TypePrefix starts the metadata field that holds the Go type of a user

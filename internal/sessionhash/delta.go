@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/maphash"
+	"maps"
 	"time"
 
 	"github.com/redis-session/redis-session-go/internal/layout"
@@ -109,6 +110,20 @@ func Plan(snap *Snapshot, key string, entries []Entry, meta map[string]string, t
 	w.KeepTTL = meta[layout.Idle] == "0" && meta[layout.Deadline] != "0" && meta[layout.Deadline] == snap.Meta[layout.Deadline] &&
 		snap.Meta[layout.Idle] == "0" && ttl > 0
 	return w
+}
+
+// Result returns the snapshot of what is stored at w.Key once w has run,
+// given the snapshot, entries and metadata w was planned from.
+func (w *Write) Result(base *Snapshot, entries []Entry, meta map[string]string) *Snapshot {
+	stored := meta
+	if !w.Create && base != nil {
+		stored = maps.Clone(base.Meta)
+		maps.Copy(stored, meta)
+		for _, f := range w.Del {
+			delete(stored, f)
+		}
+	}
+	return NewSnapshot(&Record{Key: w.Key, Entries: entries, Meta: stored})
 }
 
 // MarshalBinary encodes the snapshot, for stores that must carry it through

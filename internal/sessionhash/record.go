@@ -59,6 +59,9 @@ func (r *Record) MetaInt(name string) int64 {
 	return n
 }
 
+// MetaTime returns a metadata field holding Unix ns (zero if absent).
+func (r *Record) MetaTime(name string) time.Time { return unixNano(r.MetaInt(name)) }
+
 // Created returns the session's creation time (zero if unknown).
 func (r *Record) Created() time.Time { return unixNano(r.MetaInt(layout.Created)) }
 

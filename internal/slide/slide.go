@@ -21,21 +21,24 @@ import (
 // failed(reply) reports whether a redis.pcall reply is an error (such as
 // WRONGTYPE for a key that is not a hash, which then reads as absent).
 //
-// slide(key, now, idle, meta_idle, meta_deadline) sets the key's TTL to
-// min(now+idle, deadline). now is Unix nanoseconds; idle is the window in
-// nanoseconds, or negative to use meta_idle (the hash's #idle, as read by
-// the caller); meta_deadline is the hash's #deadline. Without a window the
-// TTL is left alone: every write already set it to end at the deadline. A
-// deadline already passed deletes the key. It returns false when the key
-// is gone afterwards.
+// slide(key, now, idle, meta_idle, meta_deadline, meta_until) sets the
+// key's TTL to min(now+idle, deadline, until). now is Unix nanoseconds;
+// idle is the window in nanoseconds, or negative to use meta_idle (the
+// hash's #idle, as read by the caller); meta_deadline is the hash's
+// #deadline and meta_until its #uexp (how long its user's index covers it).
+// Without a window the TTL is left alone: every write already set it to end
+// at the deadline. A deadline (or cover) already passed deletes the key. It
+// returns false when the key is gone afterwards.
 const Lua = `
 local function failed(reply)
   return type(reply) == 'table' and reply['err'] ~= nil
 end
 
-local function slide(key, now, idle, meta_idle, meta_deadline)
+local function slide(key, now, idle, meta_idle, meta_deadline, meta_until)
   if idle < 0 then idle = tonumber(meta_idle) or 0 end
   local deadline = tonumber(meta_deadline) or 0
+  local cover = tonumber(meta_until) or 0
+  if cover > 0 and (deadline == 0 or cover < deadline) then deadline = cover end
   if deadline > 0 and deadline <= now then
     redis.call('DEL', key)
     return false
@@ -62,11 +65,11 @@ const (
 // or past its deadline (then deleted).
 var script = redis.NewScript(Lua + `
 local key = KEYS[1]
-local m = redis.pcall('HMGET', key, '` + layout.Created + `', '` + layout.Idle + `', '` + layout.Deadline + `')
+local m = redis.pcall('HMGET', key, '` + layout.Created + `', '` + layout.Idle + `', '` + layout.Deadline + `', '` + layout.UserUntil + `')
 if failed(m) then return 0 end
 if ARGV[3] == '1' and not m[1] then return 0 end
 local idle = tonumber(ARGV[2])
-if idle ~= 0 and not slide(key, tonumber(ARGV[1]), idle, m[2], m[3]) then return 0 end
+if idle ~= 0 and not slide(key, tonumber(ARGV[1]), idle, m[2], m[3], m[4]) then return 0 end
 return 1
 `)
 

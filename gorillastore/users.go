@@ -1,0 +1,97 @@
+package gorillastore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gorilla/sessions"
+
+	"github.com/redis-session/redis-session-go/hashcodec"
+	"github.com/redis-session/redis-session-go/internal/layout"
+	"github.com/redis-session/redis-session-go/internal/sessionhash"
+	"github.com/redis-session/redis-session-go/internal/token"
+	"github.com/redis-session/redis-session-go/internal/userindex"
+)
+
+// UserSession describes one live session of a user: its ID, when it was
+// created, when it was last used (approximately), and when it expires.
+type UserSession = userindex.Session
+
+func (s *Store) index() userindex.Index {
+	return userindex.Index{Client: s.client, Prefix: s.KeyPrefix}
+}
+
+// bind describes the user of a session around a save: as loaded, and as
+// saved: the value under UserKey, or else the user it was bound to.
+func (s *Store) bind(loaded *sessionhash.Snapshot, key string, session *sessions.Session, expiry time.Time, window time.Duration, deadline time.Time) userindex.Bind {
+	b := userindex.Bind{Index: s.index(), Token: strings.TrimPrefix(key, s.KeyPrefix), Expiry: expiry, Window: window, Deadline: deadline}
+	if loaded != nil {
+		b.OldToken = strings.TrimPrefix(loaded.Key, s.KeyPrefix)
+		b.OldUser, b.OldCover = loaded.Meta[layout.User], (&sessionhash.Record{Meta: loaded.Meta}).MetaTime(layout.UserUntil)
+	}
+	b.User = b.OldUser
+	if s.UserKey != "" {
+		b.User = userindex.FormatUser(session.Values[s.UserKey])
+	}
+	return b
+}
+
+// BindUser binds the saved session to userID, or unbinds it when userID is
+// "". Most apps set UserKey instead. A session not saved yet gives
+// ErrNotSaved.
+func (s *Store) BindUser(ctx context.Context, session *sessions.Session, userID string) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	if !token.Valid(session.ID) {
+		return ErrNotSaved
+	}
+	if userID != "" {
+		if err := userindex.CheckUser(userID); err != nil {
+			return fmt.Errorf("gorillastore: %w", err)
+		}
+	}
+	err := userindex.BindLoaded(ctx, s.client, s.index(), session.ID, s.key(session.ID), userID, s.Timeout)
+	if errors.Is(err, hashcodec.ErrNotFound) {
+		return ErrNotSaved
+	}
+	if err != nil {
+		return fmt.Errorf("gorillastore: bind user: %w", err)
+	}
+	return nil
+}
+
+// UserSessions lists the live sessions bound to userID, from the user's
+// index and each session's metadata, without loading any session's values.
+// Entries of sessions that ended are pruned on the way.
+func (s *Store) UserSessions(ctx context.Context, userID string) ([]UserSession, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	list, err := s.index().List(ctx, userID)
+	if err != nil {
+		return nil, fmt.Errorf("gorillastore: %w", err)
+	}
+	return list, nil
+}
+
+// DeleteUserSessions ends every session bound to userID ("log out
+// everywhere") except the one with ID exceptID, which may be "" (pass
+// session.ID to keep the current one). It returns how many sessions it
+// ended. A request of an ended session still in flight cannot bring it
+// back.
+func (s *Store) DeleteUserSessions(ctx context.Context, userID, exceptID string) (int, error) {
+	if err := s.check(); err != nil {
+		return 0, err
+	}
+	ctx, cancel := sessionhash.DetachedContext(ctx, s.Timeout)
+	defer cancel()
+	n, err := s.index().DeleteAll(ctx, userID, exceptID)
+	if err != nil {
+		return n, fmt.Errorf("gorillastore: %w", err)
+	}
+	return n, nil
+}

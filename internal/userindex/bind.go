@@ -1,0 +1,165 @@
+package userindex
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/redis-session/redis-session-go/hashcodec"
+	"github.com/redis-session/redis-session-go/internal/layout"
+	"github.com/redis-session/redis-session-go/internal/sessionhash"
+)
+
+// Cover returns how long an index entry must cover a session that expires
+// at expiry: its deadline if it has one (it cannot live longer), else two
+// sliding windows past its expiry, so that the entry needs extending at
+// most once per window.
+func Cover(expiry time.Time, window time.Duration, deadline time.Time) time.Time {
+	if !deadline.IsZero() {
+		return deadline
+	}
+	return expiry.Add(2 * window)
+}
+
+// Bind describes the user of one session around one write: who it was
+// bound to (as loaded) and who it will be bound to.
+type Bind struct {
+	Index Index
+	// Token is the session's token after the write; OldToken its token as
+	// loaded ("" for a new session). They differ after a renewal.
+	Token, OldToken string
+	// User and OldUser are the user after and before ("" for none).
+	User, OldUser string
+	// OldCover is the session's #uexp as loaded.
+	OldCover time.Time
+	// Expiry, Window and Deadline are what the write leaves: the new
+	// expiry, the sliding window and the absolute deadline (zero if none).
+	Expiry   time.Time
+	Window   time.Duration
+	Deadline time.Time
+}
+
+// Before adds or extends the index entry the write needs, before the
+// session is written, and returns the metadata the write must set and the
+// fields it must delete.
+func (b Bind) Before(ctx context.Context) (set map[string]string, del []string, err error) {
+	if b.User == "" {
+		if b.OldUser != "" && b.Token == b.OldToken {
+			del = []string{layout.User, layout.UserUntil}
+		}
+		return nil, del, nil
+	}
+	cover := Cover(b.Expiry, b.Window, b.Deadline)
+	needed := b.User != b.OldUser || b.Token != b.OldToken || b.OldCover.IsZero() ||
+		b.Expiry.After(b.OldCover) || (b.Window > 0 && cover.Sub(b.OldCover) >= b.Window)
+	if !needed {
+		return nil, nil, nil // the entry already covers this write
+	}
+	if err := b.Index.Add(ctx, b.User, b.Token, cover); err != nil {
+		return nil, nil, err
+	}
+	return map[string]string{layout.User: b.User, layout.UserUntil: sessionhash.FormatTime(cover)}, nil, nil
+}
+
+// After removes the entry the write made stale: the old user's, when the
+// session was rebound, unbound or renewed. Call it once the write is done.
+func (b Bind) After(ctx context.Context) error {
+	if b.OldUser == "" || (b.OldUser == b.User && b.OldToken == b.Token) {
+		return nil
+	}
+	return b.Index.Remove(ctx, b.OldUser, b.OldToken)
+}
+
+// Loaded returns the Bind of a session as loaded, for a write that keeps
+// its token: the caller sets User, Expiry, Window and Deadline.
+func Loaded(ix Index, token string, rec *sessionhash.Record) Bind {
+	return Bind{Index: ix, Token: token, OldToken: token, OldUser: rec.Meta[layout.User],
+		OldCover: rec.MetaTime(layout.UserUntil), User: rec.Meta[layout.User]}
+}
+
+// RefreshOnLoad extends the index entry of a bound session that a load
+// just slid, when its cover runs short, and records the new cover on the
+// session (which must still exist). window is the sliding window the load
+// used. It costs round trips only then: about once per window.
+func RefreshOnLoad(ctx context.Context, c redis.Scripter, ix Index, token string, rec *sessionhash.Record, window time.Duration) error {
+	if rec.Meta[layout.User] == "" || window <= 0 {
+		return nil
+	}
+	b := Loaded(ix, token, rec)
+	b.Window, b.Deadline = window, rec.Deadline()
+	b.Expiry = time.Now().Add(window)
+	if !b.Deadline.IsZero() && b.Deadline.Before(b.Expiry) {
+		b.Expiry = b.Deadline
+	}
+	set, _, err := b.Before(ctx)
+	if err != nil || set == nil {
+		return err
+	}
+	w := &sessionhash.Write{Key: rec.Key, TTL: time.Until(b.Expiry)}
+	for k, v := range set {
+		w.Set = append(w.Set, k, v)
+	}
+	if err := w.Run(ctx, c); err != nil && !errors.Is(err, sessionhash.ErrGone) {
+		return fmt.Errorf("user index %s: %w", b.User, err)
+	}
+	return nil
+}
+
+// FormatUser turns a session value into a user ID: strings as they are,
+// anything else as fmt.Sprint prints it (42 -> "42"). nil and "" mean no
+// user.
+func FormatUser(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case int:
+		return strconv.Itoa(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	}
+	return fmt.Sprint(v)
+}
+
+// BindLoaded binds the session at key (named token in the index) to user,
+// or unbinds it when user is "", as the session is now in Redis. It never
+// creates the session: a missing one gives hashcodec.ErrNotFound.
+func BindLoaded(ctx context.Context, c redis.UniversalClient, ix Index, token, key, user string, timeout time.Duration) error {
+	ctx, cancel := sessionhash.DetachedContext(ctx, timeout)
+	defer cancel()
+	rec, ok, err := sessionhash.Load(ctx, c, key, sessionhash.NoSlide)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return hashcodec.ErrNotFound
+	}
+	b := Loaded(ix, token, rec)
+	b.User, b.Window, b.Deadline = user, rec.Idle(), rec.Deadline()
+	b.Expiry = time.Now().Add(b.Window) // the furthest a use can move it now
+	if !b.Deadline.IsZero() && (b.Window == 0 || b.Deadline.Before(b.Expiry)) {
+		b.Expiry = b.Deadline
+	}
+	set, unset, err := b.Before(ctx)
+	if err != nil {
+		return err
+	}
+	if len(set) > 0 || len(unset) > 0 {
+		w := &sessionhash.Write{Key: key, KeepTTL: true, Del: unset}
+		for k, v := range set {
+			w.Set = append(w.Set, k, v)
+		}
+		if err := w.Run(ctx, c); err != nil {
+			if errors.Is(err, sessionhash.ErrGone) {
+				return hashcodec.ErrNotFound
+			}
+			return err
+		}
+	}
+	return b.After(ctx)
+}

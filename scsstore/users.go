@@ -1,0 +1,138 @@
+package scsstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/redis-session/redis-session-go/hashcodec"
+	"github.com/redis-session/redis-session-go/internal/layout"
+	"github.com/redis-session/redis-session-go/internal/sessionhash"
+	"github.com/redis-session/redis-session-go/internal/userindex"
+)
+
+// UserSession describes one live session of a user: its token as stored
+// (the hash of the cookie token under HashTokenInStore), when it was
+// created, when it was last used (approximately), and when it expires.
+type UserSession = userindex.Session
+
+// WithUserKey binds each session to the user ID stored under key in the
+// session (for example "user_id"), so UserSessions and DeleteUserSessions
+// can find every session of a user. The binding follows the value at each
+// commit: putting a user ID binds, another ID rebinds, removing it (or
+// Destroy, or RenewToken) unbinds or moves the binding. Strings are used as
+// they are, other values as fmt.Sprint prints them. Without this option,
+// bind sessions with BindUser.
+func WithUserKey(key string) Option {
+	return func(s *Store) {
+		if key == "" {
+			s.configErr = errors.Join(s.configErr, errors.New("scsstore: WithUserKey: empty key"))
+			return
+		}
+		s.userKey = key
+	}
+}
+
+func (s *Store) index() userindex.Index {
+	return userindex.Index{Client: s.client, Prefix: s.prefix}
+}
+
+// storedToken turns the token the app sees into the one that names the key.
+func (s *Store) storedToken(token string) (string, error) {
+	if !s.validToken(token) {
+		return "", ErrInvalidToken
+	}
+	if s.hashTokens {
+		return hashToken(token), nil
+	}
+	return token, nil
+}
+
+// bind describes the user of a session around a commit: as loaded (snap),
+// and as committed: the value under the user key, or else the user it was
+// bound to.
+func (s *Store) bind(snap *sessionhash.Snapshot, key string, entries []sessionhash.Entry, expiry time.Time, window time.Duration, deadline time.Time) userindex.Bind {
+	b := userindex.Bind{Index: s.index(), Token: strings.TrimPrefix(key, s.prefix), Expiry: expiry, Window: window, Deadline: deadline}
+	if snap != nil {
+		rec := &sessionhash.Record{Meta: snap.Meta}
+		b.OldToken = strings.TrimPrefix(snap.Key, s.prefix)
+		b.OldUser, b.OldCover = snap.Meta[layout.User], rec.MetaTime(layout.UserUntil)
+	}
+	b.User = b.OldUser
+	if s.userKey != "" {
+		b.User = ""
+		field := hashcodec.FieldName(s.userKey)
+		for _, e := range entries {
+			if e.Field == field {
+				v, _ := hashcodec.Decode(e.Raw, e.Type)
+				b.User = userindex.FormatUser(v)
+			}
+		}
+	}
+	return b
+}
+
+// BindUser binds the committed session with this token to userID, or
+// unbinds it when userID is "". Pass sessionManager.Token(ctx) (the store
+// hashes it WithHashedTokens). Most apps use WithUserKey instead. A session
+// that does not exist (yet) gives hashcodec.ErrNotFound.
+func (s *Store) BindUser(ctx context.Context, token, userID string) error {
+	if s.configErr != nil {
+		return s.configErr
+	}
+	stored, err := s.storedToken(token)
+	if err != nil {
+		return err
+	}
+	if userID != "" {
+		if err := userindex.CheckUser(userID); err != nil {
+			return fmt.Errorf("scsstore: %w", err)
+		}
+	}
+	err = userindex.BindLoaded(ctx, s.client, s.index(), stored, s.key(stored), userID, s.timeout)
+	if err != nil {
+		return fmt.Errorf("scsstore: bind user: %w", err)
+	}
+	return nil
+}
+
+// UserSessions lists the live sessions bound to userID, from the user's
+// index and each session's metadata, without loading any session's values.
+// Entries of sessions that ended are pruned on the way.
+func (s *Store) UserSessions(ctx context.Context, userID string) ([]UserSession, error) {
+	if s.configErr != nil {
+		return nil, s.configErr
+	}
+	list, err := s.index().List(ctx, userID)
+	if err != nil {
+		return nil, fmt.Errorf("scsstore: %w", err)
+	}
+	return list, nil
+}
+
+// DeleteUserSessions ends every session bound to userID ("log out
+// everywhere") except the one with exceptToken, which may be "" (pass
+// sessionManager.Token(ctx) to keep the current one). It returns how many
+// sessions it ended. A request of an ended session still in flight cannot
+// bring it back.
+func (s *Store) DeleteUserSessions(ctx context.Context, userID, exceptToken string) (int, error) {
+	if s.configErr != nil {
+		return 0, s.configErr
+	}
+	except := ""
+	if exceptToken != "" {
+		var err error
+		if except, err = s.storedToken(exceptToken); err != nil {
+			return 0, err
+		}
+	}
+	ctx, cancel := sessionhash.DetachedContext(ctx, s.timeout)
+	defer cancel()
+	n, err := s.index().DeleteAll(ctx, userID, except)
+	if err != nil {
+		return n, fmt.Errorf("scsstore: %w", err)
+	}
+	return n, nil
+}
