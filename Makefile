@@ -9,7 +9,7 @@ BENCHCOUNT  ?= 8
 BENCHTIME   ?= 1s
 BENCHOUT    ?= benchmarks/results.txt
 
-.PHONY: test lint bench fuzz demo
+.PHONY: test lint bench fuzz demo stress
 
 ## test: the whole suite with the race detector, against miniredis and a real Redis
 test:
@@ -17,8 +17,8 @@ test:
 
 ## lint: go vet and staticcheck (library and benchmarks module), gofmt
 lint:
-	$(GO) vet ./...
-	$(GO) run $(STATICCHECK) ./...
+	$(GO) vet -tags stress ./...
+	$(GO) run $(STATICCHECK) -tags stress ./...
 	cd benchmarks && $(GO) vet ./... && $(GO) run $(STATICCHECK) ./...
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
@@ -45,3 +45,9 @@ STORE ?= scs
 ## demo: the example app on http://localhost:3000 (embedded miniredis; REDIS_URL=redis://... for a real server, STORE=gorilla)
 demo:
 	$(GO) run ./examples/demo -store $(STORE)
+
+## stress: the long campaign: Redis killed and restarted, paused and starved of
+## connections under load; 64 clients on the demo; then every fuzz target
+stress:
+	REDIS_REQUIRED=1 $(GO) test -race -count=1 -tags stress -timeout 20m -v -run 'TestRedis|TestConnection|TestDemoUnderLoad' ./internal/stress ./examples/demo
+	$(MAKE) fuzz FUZZTIME=$(FUZZTIME)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/redis-session/redis-session-go/internal/layout"
 	"github.com/redis-session/redis-session-go/internal/slide"
 )
 
@@ -80,7 +81,7 @@ func (h *Hash) read(ctx context.Context, args []any) ([]any, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("hashcodec: read %s: %w", h.key, err)
+		return nil, fmt.Errorf("hashcodec: read %s: %w", layout.Redact(h.key), err)
 	}
 	return res, nil
 }
@@ -132,7 +133,7 @@ func (h *Hash) GetAll(ctx context.Context) (map[string]Field, error) {
 	}
 	all, _, err := slide.ReadAll(ctx, h.client, h.key, time.Duration(h.idle), false)
 	if err != nil {
-		return nil, fmt.Errorf("hashcodec: read %s: %w", h.key, err)
+		return nil, fmt.Errorf("hashcodec: read %s: %w", layout.Redact(h.key), err)
 	}
 	out := make(map[string]Field, len(all))
 	for f, v := range all {
@@ -226,10 +227,10 @@ func scriptErr(key string, err error) error {
 	for code, sentinel := range map[string]error{"NOTFOUND": ErrNotFound, "LIMIT": ErrLimit, "NOTINT": ErrNotInteger} {
 		if rest, ok := strings.CutPrefix(msg, code); ok {
 			if rest = strings.TrimSpace(rest); rest != "" {
-				return fmt.Errorf("%w: %s: %s", sentinel, key, rest)
+				return fmt.Errorf("%w: %s: %s", sentinel, layout.Redact(key), rest)
 			}
-			return fmt.Errorf("%w: %s", sentinel, key)
+			return fmt.Errorf("%w: %s", sentinel, layout.Redact(key))
 		}
 	}
-	return fmt.Errorf("hashcodec: write %s: %w", key, err)
+	return fmt.Errorf("hashcodec: write %s: %w", layout.Redact(key), err)
 }

@@ -188,3 +188,26 @@ func decodeValues(entries []sessionhash.Entry) (map[string]any, error) {
 	}
 	return values, nil
 }
+
+// checkEntries verifies, without decoding gob, that entries can become a
+// values map: string keys only, known types, text that parses as its
+// type. It lets Find report corrupt data itself (naming the field) instead
+// of handing scs a blob it cannot decode. A gob value is checked by Decode
+// alone: decoding it twice would cost what this codec saves; a corrupt one
+// makes Decode fail with an error naming the field.
+func checkEntries(entries []sessionhash.Entry) error {
+	for _, e := range entries {
+		if _, ok := hashcodec.UserKey(e.Field); !ok {
+			return fmt.Errorf("scsstore: %w", &hashcodec.FieldError{Field: e.Field,
+				Err: fmt.Errorf("%w: not a string key, which scs cannot hold", hashcodec.ErrCorrupt)})
+		}
+		switch e.Type {
+		case hashcodec.TypeString, hashcodec.TypeBytes, hashcodec.TypeGob:
+			continue
+		}
+		if _, err := hashcodec.Decode(e.Raw, e.Type); err != nil {
+			return fmt.Errorf("scsstore: %w", &hashcodec.FieldError{Field: e.Field, Err: err})
+		}
+	}
+	return nil
+}

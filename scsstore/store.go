@@ -150,11 +150,14 @@ func (s *Store) blob(rec *sessionhash.Record) ([]byte, error) {
 	deadline := rec.Deadline()
 	if deadline.IsZero() {
 		return nil, fmt.Errorf("scsstore: %w", &hashcodec.FieldError{Field: layout.Deadline,
-			Err: fmt.Errorf("%w: session %s has no deadline", hashcodec.ErrCorrupt, rec.Key)})
+			Err: fmt.Errorf("%w: session %s has no deadline", hashcodec.ErrCorrupt, layout.Redact(rec.Key))})
 	}
 	snap := sessionhash.NewSnapshot(rec).MarshalBinary()
 	state := sessionhash.Entry{Field: LoadedStateKey, Type: hashcodec.TypeBytes, Raw: string(snap)}
 	if isFastCodec(s.codec) {
+		if err := checkEntries(rec.Entries); err != nil {
+			return nil, err
+		}
 		return encodeBlob(deadline, append(rec.Entries, state)), nil
 	}
 	values, err := decodeValues(rec.Entries)
@@ -164,7 +167,7 @@ func (s *Store) blob(rec *sessionhash.Record) ([]byte, error) {
 	values[LoadedStateKey] = snap
 	b, err := s.codec.Encode(deadline, values)
 	if err != nil {
-		return nil, fmt.Errorf("scsstore: encode %s: %w", rec.Key, err)
+		return nil, fmt.Errorf("scsstore: encode %s: %w", layout.Redact(rec.Key), err)
 	}
 	return b, nil
 }

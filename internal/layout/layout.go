@@ -46,3 +46,13 @@ const KeyPrefix = "#k:"
 
 // TypeField returns the name of the metadata field holding field's type.
 func TypeField(field string) string { return TypePrefix + field }
+
+// Redact returns key fit for an error message: a key long enough to hold
+// a session token (43 characters) loses its last 32 characters, so that
+// logs never carry a usable token; shorter keys are shown as they are.
+func Redact(key string) string {
+	if len(key) < 43 {
+		return key
+	}
+	return key[:len(key)-32] + "…"
+}

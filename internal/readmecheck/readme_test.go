@@ -32,6 +32,27 @@ func TestReadmeSnippetsAreCompiledExamples(t *testing.T) {
 	}
 }
 
+var links = regexp.MustCompile(`\]\(([^)#\s]+)[^)]*\)|^\[[^\]]+\]: (\S+)`)
+
+// Every relative link in the docs points at a file that exists.
+func TestDocLinksResolve(t *testing.T) {
+	root := filepath.Join("..", "..")
+	for _, doc := range []string{"README.md", "SECURITY.md", "BENCHMARKS.md"} {
+		text, err := os.ReadFile(filepath.Join(root, doc))
+		require.NoError(t, err)
+		for _, line := range strings.Split(string(text), "\n") {
+			for _, m := range links.FindAllStringSubmatch(line, -1) {
+				target := m[1] + m[2]
+				if strings.Contains(target, "://") || strings.HasPrefix(target, "#") {
+					continue
+				}
+				_, err := os.Stat(filepath.Join(root, target))
+				assert.NoError(t, err, "%s links to %s", doc, target)
+			}
+		}
+	}
+}
+
 // containsLines reports whether block's non-blank lines appear
 // contiguously among src's, ignoring indentation.
 func containsLines(src, block string) bool {

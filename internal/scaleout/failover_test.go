@@ -1,7 +1,7 @@
 package scaleout
 
 import (
-	"sync"
+	"context"
 	"testing"
 	"time"
 
@@ -9,8 +9,13 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/redis-session/redis-session-go/internal/loadtest"
 	"github.com/redis-session/redis-session-go/internal/redistest"
 )
+
+var ctx = context.Background()
+
+func TestMain(m *testing.M) { redistest.Main(m) }
 
 // switchWindow bounds how long after a failover requests may still fail.
 const switchWindow = 5 * time.Second
@@ -18,33 +23,28 @@ const switchWindow = 5 * time.Second
 // underLoad runs the app's load, calls failover in the middle, keeps the
 // load going for a while and checks that requests failed at most around
 // the switch, then recovered on their own.
-func underLoad(t *testing.T, a *app, failover func() (switched time.Time)) {
-	var l load
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	l.run(a, 16, stop, &wg)
+func underLoad(t *testing.T, a *loadtest.App, failover func() (switched time.Time)) {
+	l := loadtest.Start(a, 16)
 	time.Sleep(time.Second)
-	require.Positive(t, l.ok.Load(), "the load runs before the failover: %s", &l)
+	require.Positive(t, l.OK.Load(), "the load runs before the failover: %s", l)
 
 	started := time.Now()
 	switched := failover()
 	t.Logf("failover took %v", switched.Sub(started))
 	time.Sleep(switchWindow) // requests must recover within this
-	okAtRecovery := l.ok.Load()
+	okAtRecovery := l.OK.Load()
 	time.Sleep(2 * time.Second)
-	close(stop)
-	wg.Wait()
+	l.Stop()
 
-	t.Logf("load: %s", &l)
-	for msg, n := range l.errors {
+	t.Logf("load: %s", l)
+	first, last, kinds := l.Failures()
+	for msg, n := range kinds {
 		t.Logf("  %d× %s", n, msg)
 	}
-	assert.Greater(t, l.ok.Load(), okAtRecovery, "requests succeed after the switch, without restarting anything")
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if !l.lastFail.IsZero() {
-		assert.True(t, l.firstFail.After(started.Add(-time.Second)), "no failure before the failover (first at %v)", l.firstFail.Sub(started))
-		assert.True(t, l.lastFail.Before(switched.Add(switchWindow)), "failures end within %v of the switch (last %v after)", switchWindow, l.lastFail.Sub(switched))
+	assert.Greater(t, l.OK.Load(), okAtRecovery, "requests succeed after the switch, without restarting anything")
+	if !last.IsZero() {
+		assert.True(t, first.After(started.Add(-time.Second)), "no failure before the failover (first at %v)", first.Sub(started))
+		assert.True(t, last.Before(switched.Add(switchWindow)), "failures end within %v of the switch (last %v after)", switchWindow, last.Sub(switched))
 	}
 }
 
@@ -55,10 +55,10 @@ func TestClusterFailover(t *testing.T) {
 	defer cl.Close()
 	c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: cl.Addrs(), ReadTimeout: time.Second, WriteTimeout: time.Second})
 	defer c.Close()
-	a := newApp(t, c)
+	a := loadtest.NewApp(t, c, 2*time.Second)
 
 	underLoad(t, a, func() time.Time {
-		keys, err := redistest.Keys(ctx, c, a.prefix+"*")
+		keys, err := redistest.Keys(ctx, c, a.Prefix+"*")
 		require.NoError(t, err)
 		require.NotEmpty(t, keys)
 		old, promoted, err := cl.Failover(ctx, keys[0])
@@ -66,7 +66,7 @@ func TestClusterFailover(t *testing.T) {
 		t.Logf("CLUSTER FAILOVER: %s replaced %s", promoted, old)
 		return time.Now()
 	})
-	checkSessions(t, a, c)
+	loadtest.CheckSessions(t, a, c)
 }
 
 func TestSentinelFailover(t *testing.T) {
@@ -79,7 +79,7 @@ func TestSentinelFailover(t *testing.T) {
 		ReadTimeout: time.Second, WriteTimeout: time.Second, DialTimeout: 500 * time.Millisecond,
 	})
 	defer c.Close()
-	a := newApp(t, c)
+	a := loadtest.NewApp(t, c, 2*time.Second)
 
 	underLoad(t, a, func() time.Time {
 		old := s.Master.Addr
@@ -95,5 +95,5 @@ func TestSentinelFailover(t *testing.T) {
 		t.Fatal("no failover within 30s")
 		return time.Time{}
 	})
-	checkSessions(t, a, c)
+	loadtest.CheckSessions(t, a, c)
 }

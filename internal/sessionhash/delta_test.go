@@ -1,6 +1,9 @@
 package sessionhash
 
 import (
+	"context"
+
+	"github.com/redis/go-redis/v9"
 	"testing"
 	"time"
 
@@ -93,4 +96,13 @@ func TestTTLMillisNeverCutsShort(t *testing.T) {
 
 func TestGlobEscape(t *testing.T) {
 	assert.Equal(t, `a\*b\?c\[d\]e\\f`, globEscape(`a*b?c[d]e\f`))
+}
+
+func TestErrorsDoNotCarryTokens(t *testing.T) {
+	tok := "4xv2Yw7Q1n9Jk3t0Hq8uVb6ZcRm5Ls2Pa1Ed7Gf0WiA"
+	w := &Write{Key: "scs:hash:" + tok, TTL: time.Second}
+	err := w.Run(context.Background(), redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialerRetries: 1}))
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), tok[11:], "no more than 11 characters (66 of 256 bits) of a token")
+	assert.Contains(t, err.Error(), "scs:hash:"+tok[:11]+"…")
 }

@@ -89,7 +89,7 @@ func (w *Write) Run(ctx context.Context, c redis.Scripter) error {
 	}
 	n, err := commitScript.Run(ctx, c, []string{w.Key}, args...).Int64()
 	if err != nil {
-		return fmt.Errorf("commit %s: %w", w.Key, err)
+		return fmt.Errorf("commit %s: %w", layout.Redact(w.Key), err)
 	}
 	if n == 0 {
 		return ErrGone

@@ -1,8 +1,13 @@
-package scaleout
+// Package loadtest is test support for the failover and fault tests: a
+// small app on both stores and hashcodec, a load generator that records
+// when and how requests failed, and a check that every session left in
+// Redis is whole.
+package loadtest
 
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -24,24 +29,23 @@ import (
 	"github.com/redis-session/redis-session-go/scsstore"
 )
 
-var ctx = context.Background()
-
-func TestMain(m *testing.M) { redistest.Main(m) }
-
-// app is a small app on both stores: each request bumps a counter through
-// the framework (a delta commit) and another with hashcodec.Incr.
-type app struct {
+// App is a small app on both stores: each request bumps a counter through
+// the framework (a delta commit) and another with hashcodec.Incr. Failures
+// answer 503 with the error text.
+type App struct {
 	scs     *scs.SessionManager
 	scsSt   *scsstore.Store
 	gorilla *gorillastore.Store
 	handler http.Handler
-	prefix  string
+	// Prefix is the key prefix of every key the app writes.
+	Prefix string
 }
 
-func newApp(t *testing.T, c redis.UniversalClient) *app {
+// NewApp returns an app on c whose stores time out after timeout.
+func NewApp(t testing.TB, c redis.UniversalClient, timeout time.Duration) *App {
 	prefix := redistest.UniquePrefix()
-	a := &app{scs: scs.New(), prefix: prefix}
-	a.scsSt = scsstore.New(c, scsstore.WithPrefix(prefix+"scs:"), scsstore.WithCodec(scsstore.Codec{}), scsstore.WithTimeout(2*time.Second))
+	a := &App{scs: scs.New(), Prefix: prefix}
+	a.scsSt = scsstore.New(c, scsstore.WithPrefix(prefix+"scs:"), scsstore.WithCodec(scsstore.Codec{}), scsstore.WithTimeout(timeout))
 	a.scs.Store, a.scs.Codec = a.scsSt, a.scsSt.Codec()
 	a.scs.IdleTimeout = time.Hour
 	a.scs.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
@@ -52,7 +56,7 @@ func newApp(t *testing.T, c redis.UniversalClient) *app {
 	require.NoError(t, err)
 	a.gorilla.KeyPrefix = prefix + "gorilla:"
 	a.gorilla.IdleTimeout = time.Hour
-	a.gorilla.Timeout = 2 * time.Second
+	a.gorilla.Timeout = timeout
 
 	mux := http.NewServeMux()
 	mux.Handle("/scs", a.scs.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -91,7 +95,7 @@ type client struct {
 
 // do sends one request and returns "" on success, else the error the app
 // answered with.
-func (a *app) do(cl *client, path string) string {
+func (a *App) do(cl *client, path string) string {
 	req := httptest.NewRequest(http.MethodGet, path, nil)
 	if c := cl.cookies[path]; c != nil {
 		req.AddCookie(c)
@@ -107,17 +111,42 @@ func (a *app) do(cl *client, path string) string {
 	return fmt.Sprintf("%d %s", rec.Code, strings.TrimSpace(rec.Body.String()))
 }
 
-// load runs users sessions' requests until stop, recording when requests
-// failed.
-type load struct {
-	ok, failed atomic.Int64
+// Load runs users' requests, alternating between the two stores, until
+// Stop, recording when and how requests failed.
+type Load struct {
+	OK, Failed atomic.Int64
 	mu         sync.Mutex
 	lastFail   time.Time
 	firstFail  time.Time
 	errors     map[string]int // error text (addresses blanked) -> count
+	stop       chan struct{}
+	wg         sync.WaitGroup
 }
 
-func (l *load) run(a *app, users int, stop <-chan struct{}, wg *sync.WaitGroup) {
+// Start starts users concurrent users against a.
+func Start(a *App, users int) *Load {
+	l := &Load{stop: make(chan struct{})}
+	l.run(a, users)
+	return l
+}
+
+// Stop stops the load and waits for the users to finish.
+func (l *Load) Stop() {
+	close(l.stop)
+	l.wg.Wait()
+}
+
+// Failures returns when the first and the last failure happened (zero if
+// none) and a count per error text, with addresses and keys blanked.
+func (l *Load) Failures() (first, last time.Time, kinds map[string]int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.firstFail, l.lastFail, maps.Clone(l.errors)
+}
+
+func (l *Load) run(a *App, users int) {
+	wg := &l.wg
+	stop := l.stop
 	for u := 0; u < users; u++ {
 		wg.Add(1)
 		go func() {
@@ -135,10 +164,10 @@ func (l *load) run(a *app, users int, stop <-chan struct{}, wg *sync.WaitGroup) 
 				}
 				failure := a.do(cl, path)
 				if failure == "" {
-					l.ok.Add(1)
+					l.OK.Add(1)
 					continue
 				}
-				l.failed.Add(1)
+				l.Failed.Add(1)
 				l.mu.Lock()
 				if l.firstFail.IsZero() {
 					l.firstFail = time.Now()
@@ -155,37 +184,42 @@ func (l *load) run(a *app, users int, stop <-chan struct{}, wg *sync.WaitGroup) 
 	}
 }
 
-// checkSessions verifies that after the failover every session key has a
-// TTL and loads without error, with its counters readable.
-func checkSessions(t *testing.T, a *app, c redis.UniversalClient) {
+// CheckSessions verifies that every session the app left in Redis has a
+// TTL, its metadata, a value for every type field and values that decode
+// as their types, and that every scs session still loads.
+func CheckSessions(t testing.TB, a *App, c redis.UniversalClient) {
 	t.Helper()
-	keys, err := redistest.Keys(ctx, c, a.prefix+"*")
+	ctx := context.Background()
+	keys, err := redistest.Keys(ctx, c, a.Prefix+"*")
 	require.NoError(t, err)
-	require.NotEmpty(t, keys)
 	for _, k := range keys {
 		ttl, err := c.PTTL(ctx, k).Result()
 		require.NoError(t, err)
 		assert.Positive(t, ttl, "%s has a TTL", k)
-		h := hashcodec.NewHash(c, k, hashcodec.WithIdleTimeout(0))
-		all, err := h.GetAll(ctx)
+		all, err := c.HGetAll(ctx, k).Result()
 		require.NoError(t, err)
-		for _, name := range []string{"n", "hits"} {
-			if f, ok := all[name]; ok {
-				_, err := f.Value()
-				assert.NoError(t, err, "%s %s", k, name)
+		for _, meta := range []string{"#created", "#idle", "#deadline"} {
+			_, err := strconv.ParseInt(all[meta], 10, 64)
+			assert.NoError(t, err, "%s has %s", k, meta)
+		}
+		for f, v := range all {
+			field, typed := strings.CutPrefix(f, "#t:")
+			if !typed {
+				continue
+			}
+			raw, ok := all[field]
+			if assert.True(t, ok, "%s: type field %s without its value", k, f) {
+				_, err := hashcodec.Decode(raw, hashcodec.Type(v))
+				assert.NoError(t, err, "%s %s", k, field)
 			}
 		}
-		created := c.HGet(ctx, k, "#created").Val()
-		_, err = strconv.ParseInt(created, 10, 64)
-		assert.NoError(t, err, "%s keeps its metadata", k)
 	}
-	all, err := a.scsSt.AllCtx(ctx)
+	_, err = a.scsSt.AllCtx(ctx)
 	require.NoError(t, err, "every scs session still decodes")
-	assert.NotEmpty(t, all)
 }
 
 var addrs = regexp.MustCompile(`127\.0\.0\.1:\d+|t:[0-9a-f]+:\S+`)
 
-func (l *load) String() string {
-	return fmt.Sprintf("%d ok, %d failed", l.ok.Load(), l.failed.Load())
+func (l *Load) String() string {
+	return fmt.Sprintf("%d ok, %d failed", l.OK.Load(), l.Failed.Load())
 }

@@ -1,0 +1,11 @@
+//go:build stress
+
+package stress
+
+import (
+	"testing"
+
+	"github.com/redis-session/redis-session-go/internal/redistest"
+)
+
+func TestMain(m *testing.M) { redistest.Main(m) }
