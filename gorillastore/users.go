@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/gorilla/sessions"
 
 	"github.com/redis-session/redis-session-go/hashcodec"
-	"github.com/redis-session/redis-session-go/internal/layout"
 	"github.com/redis-session/redis-session-go/internal/sessionhash"
 	"github.com/redis-session/redis-session-go/internal/token"
 	"github.com/redis-session/redis-session-go/internal/userindex"
@@ -27,12 +25,7 @@ func (s *Store) index() userindex.Index {
 // bind describes the user of a session around a save: as loaded, and as
 // saved: the value under UserKey, or else the user it was bound to.
 func (s *Store) bind(loaded *sessionhash.Snapshot, key string, session *sessions.Session, expiry time.Time, window time.Duration, deadline time.Time) userindex.Bind {
-	b := userindex.Bind{Index: s.index(), Token: strings.TrimPrefix(key, s.KeyPrefix), Expiry: expiry, Window: window, Deadline: deadline}
-	if loaded != nil {
-		b.OldToken = strings.TrimPrefix(loaded.Key, s.KeyPrefix)
-		b.OldUser, b.OldCover = loaded.Meta[layout.User], (&sessionhash.Record{Meta: loaded.Meta}).MetaTime(layout.UserUntil)
-	}
-	b.User = b.OldUser
+	b := s.index().ForWrite(key, loaded, expiry, window, deadline)
 	if s.UserKey != "" {
 		b.User = userindex.FormatUser(session.Values[s.UserKey])
 	}

@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/redis-session/redis-session-go/hashcodec"
-	"github.com/redis-session/redis-session-go/internal/layout"
 	"github.com/redis-session/redis-session-go/internal/sessionhash"
 	"github.com/redis-session/redis-session-go/internal/userindex"
 )
@@ -54,13 +52,7 @@ func (s *Store) storedToken(token string) (string, error) {
 // and as committed: the value under the user key, or else the user it was
 // bound to.
 func (s *Store) bind(snap *sessionhash.Snapshot, key string, entries []sessionhash.Entry, expiry time.Time, window time.Duration, deadline time.Time) userindex.Bind {
-	b := userindex.Bind{Index: s.index(), Token: strings.TrimPrefix(key, s.prefix), Expiry: expiry, Window: window, Deadline: deadline}
-	if snap != nil {
-		rec := &sessionhash.Record{Meta: snap.Meta}
-		b.OldToken = strings.TrimPrefix(snap.Key, s.prefix)
-		b.OldUser, b.OldCover = snap.Meta[layout.User], rec.MetaTime(layout.UserUntil)
-	}
-	b.User = b.OldUser
+	b := s.index().ForWrite(key, snap, expiry, window, deadline)
 	if s.userKey != "" {
 		b.User = ""
 		field := hashcodec.FieldName(s.userKey)

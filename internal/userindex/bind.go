@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -79,6 +80,22 @@ func (b Bind) After(ctx context.Context) error {
 func Loaded(ix Index, token string, rec *sessionhash.Record) Bind {
 	return Bind{Index: ix, Token: token, OldToken: token, OldUser: rec.Meta[layout.User],
 		OldCover: rec.MetaTime(layout.UserUntil), User: rec.Meta[layout.User]}
+}
+
+// ForWrite returns the Bind of a write that leaves the session at key
+// with this expiry, window and deadline; loaded is the session as the
+// request loaded it (nil for a new one), possibly under another key. The
+// user stays the loaded one; the caller overrides User when the app binds
+// sessions by a value.
+func (ix Index) ForWrite(key string, loaded *sessionhash.Snapshot, expiry time.Time, window time.Duration, deadline time.Time) Bind {
+	b := Bind{Index: ix, Token: strings.TrimPrefix(key, ix.Prefix), Expiry: expiry, Window: window, Deadline: deadline}
+	if loaded != nil {
+		b.OldToken = strings.TrimPrefix(loaded.Key, ix.Prefix)
+		b.OldUser = loaded.Meta[layout.User]
+		b.OldCover = (&sessionhash.Record{Meta: loaded.Meta}).MetaTime(layout.UserUntil)
+	}
+	b.User = b.OldUser
+	return b
 }
 
 // RefreshOnLoad extends the index entry of a bound session that a load
