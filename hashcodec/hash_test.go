@@ -368,6 +368,31 @@ func TestIncrRespectsTheRecordedType(t *testing.T) {
 	})
 }
 
+// A refused increment leaves the stored text exactly as it was, however
+// large the delta (the undo must not go through a float).
+func TestIncrOverflowChangesNothing(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, b *redistest.Backend) {
+		t.Parallel()
+		key := b.Prefix + "s"
+		newSession(t, b.Client, key, time.Hour, time.Time{})
+		h := hashcodec.NewHash(b.Client, key)
+		require.NoError(t, h.SetMulti(ctx, map[string]any{"small": int8(1), "u": uint32(5)}))
+		for _, d := range []int64{1<<53 + 1, 1_000_000_000_000_000_000, -1 << 63, 1<<63 - 1} {
+			_, err := h.Incr(ctx, "small", d)
+			assert.ErrorIs(t, err, hashcodec.ErrNotInteger, "delta %d", d)
+			assert.Equal(t, "1", b.Client.HGet(ctx, key, "small").Val(), "delta %d", d)
+			_, err = h.Incr(ctx, "u", -d)
+			assert.ErrorIs(t, err, hashcodec.ErrNotInteger, "delta %d", -d)
+			assert.Equal(t, "5", b.Client.HGet(ctx, key, "u").Val(), "delta %d", -d)
+		}
+		_, err := h.Incr(ctx, "new", 1<<62)
+		require.NoError(t, err)
+		_, err = h.Incr(ctx, "new", 1<<62)
+		assert.ErrorIs(t, err, hashcodec.ErrNotInteger, "int64 overflow is refused by HINCRBY itself")
+		assert.Equal(t, "4611686018427387904", b.Client.HGet(ctx, key, "new").Val())
+	})
+}
+
 func TestLimitsAreCheckedBeforeWriting(t *testing.T) {
 	redistest.Each(t, func(t *testing.T, b *redistest.Backend) {
 		t.Parallel()

@@ -139,7 +139,7 @@ return deleted
 // HINCRBY that respects the recorded type's range and records "int" for a
 // new counter in a session hash.
 var incrScript = redis.NewScript(slide.Lua + userLua + headLua + intRangeLua() + `
-local key, f, delta = KEYS[1], ARGV[5], tonumber(ARGV[6])
+local key, f = KEYS[1], ARGV[5]
 local tf = '` + layout.TypePrefix + `' .. f
 local h = head(key, tf, f)
 if not h then return redis.error_reply('NOTFOUND') end
@@ -156,13 +156,17 @@ local idle = tonumber(ARGV[2])
 if idle ~= 0 and not slide(key, tonumber(ARGV[1]), idle, h[2], h[3], h[4]) then return redis.error_reply('NOTFOUND') end
 local r = redis.pcall('HINCRBY', key, f, ARGV[6])
 if failed(r) then return redis.error_reply('NOTINT ' .. r['err']) end
-if t then
-  local known, lo, hi = intrange(t)
-  if (lo and r < lo) or (hi and r > hi) then
-    redis.call('HINCRBY', key, f, -delta)
-    return redis.error_reply('NOTINT result ' .. r .. ' overflows ' .. t)
-  end
-elseif ours then
+-- A result on the wrong side of the old value wrapped around int64 (a
+-- server that does not refuse the overflow itself); one outside the
+-- recorded type's range does not fit it. Either way, put the old text back
+-- exactly as it was.
+local cur, delta = tonumber(h[6]) or 0, tonumber(ARGV[6])
+local known, lo, hi = intrange(t or '')
+if (delta > 0 and r < cur) or (delta < 0 and r > cur) or (lo and r < lo) or (hi and r > hi) then
+  if exists then redis.call('HSET', key, f, h[6]) else redis.call('HDEL', key, f) end
+  return redis.error_reply('NOTINT result overflows ' .. (t or 'int64'))
+end
+if not t and ours then
   redis.call('HSET', key, tf, '` + string(TypeInt) + `')
 end
 return r
