@@ -32,18 +32,20 @@ func (s *Store) RegenerateID(r *http.Request, w http.ResponseWriter, session *se
 		return s.Save(r, w, session)
 	}
 	id, old := token.New(), st.snap
-	snap, err := s.write(r.Context(), session, s.key(id), nil, old, createdAt(old, time.Now()))
+	ctx, cancel := sessionhash.DetachedContext(r.Context(), s.Timeout)
+	defer cancel()
+	snap, bind, err := s.write(ctx, session, s.key(id), nil, old, createdAt(old, time.Now()))
 	if err != nil && !errors.Is(err, sessionhash.ErrGone) {
 		return err // the old session is untouched
 	}
-	n, err := s.deleteKey(r.Context(), old.Key)
+	n, err := s.deleteKey(ctx, old.Key)
 	if err != nil {
 		return err
 	}
 	if snap != nil && n == 0 {
 		// The old session was deleted (logout) or expired while this request
 		// ran: it must not live on under the new ID.
-		if _, err := s.deleteKey(r.Context(), s.key(id)); err != nil {
+		if _, err := s.deleteKey(ctx, s.key(id)); err != nil {
 			return err
 		}
 		snap = nil
@@ -51,6 +53,10 @@ func (s *Store) RegenerateID(r *http.Request, w http.ResponseWriter, session *se
 	if snap == nil {
 		s.expireCookie(w, session)
 		return nil
+	}
+	// Only now is the old ID gone, so only now may its index entry go.
+	if err := bind.After(ctx); err != nil {
+		return fmt.Errorf("gorillastore: regenerate: %w", err)
 	}
 	return s.issue(w, session, id, snap)
 }

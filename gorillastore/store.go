@@ -280,13 +280,18 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, session *sessions.S
 	} else {
 		created = createdAt(base, created)
 	}
-	snap, err := s.write(r.Context(), session, s.key(id), base, base, created)
+	ctx, cancel := sessionhash.DetachedContext(r.Context(), s.Timeout)
+	defer cancel()
+	snap, bind, err := s.write(ctx, session, s.key(id), base, base, created)
 	if errors.Is(err, sessionhash.ErrGone) {
 		s.expireCookie(w, session)
 		return nil
 	}
 	if err != nil {
 		return err
+	}
+	if err := bind.After(ctx); err != nil {
+		return fmt.Errorf("gorillastore: save: %w", err)
 	}
 	return s.issue(w, session, id, snap)
 }
@@ -302,16 +307,18 @@ func createdAt(snap *sessionhash.Snapshot, def time.Time) time.Time {
 // write stores session's values at key: a delta against base, or the whole
 // session when base is nil. loaded is the session as this request loaded
 // it (nil for a new one), for its user binding; it differs from base when
-// the session moves to a new ID. It returns the snapshot of what is now
-// stored, or sessionhash.ErrGone when the session no longer exists (deleted
+// the session moves to a new ID. ctx must already be detached from the
+// request. It returns the snapshot of what is now stored and the binding,
+// whose After the caller runs once nothing of the old state can come back;
+// or sessionhash.ErrGone when the session no longer exists (deleted
 // meanwhile, or past its absolute deadline).
-func (s *Store) write(ctx context.Context, session *sessions.Session, key string, base, loaded *sessionhash.Snapshot, created time.Time) (*sessionhash.Snapshot, error) {
+func (s *Store) write(ctx context.Context, session *sessions.Session, key string, base, loaded *sessionhash.Snapshot, created time.Time) (*sessionhash.Snapshot, *userindex.Bind, error) {
 	entries, err := encodeValues(session.Values)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := s.Limits.Check(sessionhash.Stats(entries)); err != nil {
-		return nil, fmt.Errorf("gorillastore: save: %w", err)
+		return nil, nil, fmt.Errorf("gorillastore: save: %w", err)
 	}
 	now := time.Now()
 	idle, deadline := s.lifetime(session.Options.MaxAge, created)
@@ -325,29 +332,24 @@ func (s *Store) write(ctx context.Context, session *sessions.Session, key string
 	if !deadline.IsZero() {
 		ttl = min(ttl, deadline.Sub(now))
 	}
-	ctx, cancel := sessionhash.DetachedContext(ctx, s.Timeout)
-	defer cancel()
 	bind := s.bind(loaded, key, session, now.Add(ttl), idle, deadline)
-	set, unset, err := bind.Before(ctx)
+	set, err := bind.Before(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("gorillastore: save: %w", err)
+		return nil, nil, fmt.Errorf("gorillastore: save: %w", err)
 	}
 	maps.Copy(meta, set)
 	w := sessionhash.Plan(base, key, entries, meta, ttl)
-	if !w.Create {
-		w.Del = append(w.Del, unset...)
-	}
+	bind.Apply(w)
 	if err := w.Run(ctx, s.client); err != nil {
 		if errors.Is(err, sessionhash.ErrGone) {
-			return nil, err
+			return nil, nil, err
 		}
-		return nil, fmt.Errorf("gorillastore: save: %w", err)
+		return nil, nil, fmt.Errorf("gorillastore: save: %w", err)
 	}
 	if ttl <= 0 {
-		return nil, sessionhash.ErrGone
+		return nil, nil, sessionhash.ErrGone
 	}
-	_ = bind.After(ctx) // a stale entry left by a failed removal is pruned later
-	return w.Result(base, entries, meta), nil
+	return w.Result(base, entries, meta), bind, nil
 }
 
 // lifetime returns the sliding window and the absolute deadline (zero for

@@ -24,7 +24,7 @@ func (s *Store) index() userindex.Index {
 
 // bind describes the user of a session around a save: as loaded, and as
 // saved: the value under UserKey, or else the user it was bound to.
-func (s *Store) bind(loaded *sessionhash.Snapshot, key string, session *sessions.Session, expiry time.Time, window time.Duration, deadline time.Time) userindex.Bind {
+func (s *Store) bind(loaded *sessionhash.Snapshot, key string, session *sessions.Session, expiry time.Time, window time.Duration, deadline time.Time) *userindex.Bind {
 	b := s.index().ForWrite(key, loaded, expiry, window, deadline)
 	if s.UserKey != "" {
 		b.User = userindex.FormatUser(session.Values[s.UserKey])

@@ -1,6 +1,7 @@
 package scsstore_test
 
 import (
+	"context"
 	"net/http"
 	"sync"
 	"testing"
@@ -206,5 +207,83 @@ func TestRepeatedCommitsOfANewSessionInOneRequest(t *testing.T) {
 			assert.Equal(t, "now", raw["since"])
 			assert.Empty(t, a.errors())
 		})
+	})
+}
+
+// Clear removes every value, the store's loaded state included; a request
+// that cleared the session while another logged out must still not bring
+// it back, and without a logout the cleared session lives on with its
+// metadata (found in review).
+func TestClearDoesNotResurrect(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, b *redistest.Backend) {
+		codecs(t, func(t *testing.T, opts ...scsstore.Option) {
+			a := newApp(t, b, opts...)
+			clearAndPut := func(r *http.Request) {
+				require.NoError(t, a.sm.Clear(r.Context()))
+				a.sm.Put(r.Context(), "flash", "bye")
+			}
+			br := &browser{}
+			a.do(br, "/put?user=alice&cart=apple")
+			release := inFlight(a, cookieOnly(br), "/slow-clear", clearAndPut)
+			a.do(br, "/destroy")
+			release()
+			assert.Empty(t, a.sessionKeys(), "the logged-out session stays gone")
+
+			br = &browser{}
+			a.do(br, "/put?user=bob")
+			created := b.Client.HGet(ctx, a.key(br.token()), "#created").Val()
+			a.handle("/clear", func(w http.ResponseWriter, r *http.Request) { clearAndPut(r) })
+			a.do(br, "/clear")
+			raw := b.Client.HGetAll(ctx, a.key(br.token())).Val()
+			assert.Equal(t, "bye", raw["flash"])
+			assert.NotContains(t, raw, "user", "cleared")
+			assert.Equal(t, created, raw["#created"], "the same session, with its metadata")
+			requireAllHaveTTL(t, a)
+		})
+	})
+}
+
+// A handler behind a router that wraps the request context commits
+// manually; scs's final commit gets another context of the same request
+// and must not rewrite the session whole (found in review).
+func TestRepeatedCommitsBehindAContextWrappingRouter(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, b *redistest.Backend) {
+		a := newApp(t, b)
+		a.handle("/start", func(w http.ResponseWriter, r *http.Request) {
+			r = r.WithContext(context.WithValue(r.Context(), routeKey{}, "/start"))
+			c := r.Context()
+			a.sm.Put(c, "since", "now")
+			token, _, err := a.sm.Commit(c)
+			require.NoError(t, err)
+			_, err = a.store.Fields(token).Incr(c, "visits", 1)
+			require.NoError(t, err)
+		})
+		br := &browser{}
+		a.do(br, "/start")
+		assert.Equal(t, "1", b.Client.HGet(ctx, a.key(br.token()), "visits").Val())
+	})
+}
+
+type routeKey struct{}
+
+// MergeSession copies the other session's values, loaded state included,
+// over the current one; the commit must still be a delta of the current
+// session, keeping a concurrent change.
+func TestMergeSessionKeepsConcurrentChanges(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, b *redistest.Backend) {
+		a := newApp(t, b)
+		other := &browser{}
+		a.do(other, "/put?cart=apple")
+		br := &browser{}
+		a.do(br, "/put?user=7")
+		release := inFlight(a, cookieOnly(br), "/slow-merge", func(r *http.Request) {
+			require.NoError(t, a.sm.MergeSession(r.Context(), other.token()))
+		})
+		a.do(cookieOnly(br), "/put?theme=dark")
+		release()
+		raw := b.Client.HGetAll(ctx, a.key(br.token())).Val()
+		assert.Equal(t, "apple", raw["cart"])
+		assert.Equal(t, "7", raw["user"])
+		assert.Equal(t, "dark", raw["theme"], "the concurrent change survives the merge")
 	})
 }

@@ -88,7 +88,11 @@ func (a *app) do(br *browser, path string) (string, int) {
 	return a.doCtx(context.Background(), br, path)
 }
 
+// doCtx serves one request whose context derives from ctx and ends with
+// the request, as net/http's do.
 func (a *app) doCtx(ctx context.Context, br *browser, path string) (string, int) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	req := httptest.NewRequestWithContext(ctx, http.MethodGet, path, nil)
 	br.mu.Lock()
 	if br.cookie != "" {

@@ -37,7 +37,7 @@ func (s *Store) AllCtx(ctx context.Context) (map[string][]byte, error) {
 			if !s.validToken(token) {
 				continue
 			}
-			b, err := s.blob(rec)
+			b, err := s.blob(rec, sessionhash.NewSnapshot(rec))
 			if err != nil {
 				return err
 			}

@@ -68,7 +68,7 @@ type Store struct {
 	scanCount  int64
 	userKey    string
 	configErr  error
-	created    createdInRequest
+	requests   requestState
 }
 
 // New returns a store using c, which may be a *redis.Client, a
@@ -130,10 +130,12 @@ func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error)
 	if !ok {
 		return nil, false, nil
 	}
-	b, err := s.blob(rec)
+	snap := sessionhash.NewSnapshot(rec)
+	b, err := s.blob(rec, snap)
 	if err != nil {
 		return nil, false, err
 	}
+	s.requests.loaded(ctx, snap)
 	window := s.idle
 	if window <= 0 {
 		window = rec.Idle()
@@ -146,13 +148,13 @@ func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error)
 
 // blob encodes a loaded session for scs, with the snapshot that lets the
 // commit write only what changed.
-func (s *Store) blob(rec *sessionhash.Record) ([]byte, error) {
+func (s *Store) blob(rec *sessionhash.Record, loaded *sessionhash.Snapshot) ([]byte, error) {
 	deadline := rec.Deadline()
 	if deadline.IsZero() {
 		return nil, fmt.Errorf("scsstore: %w", &hashcodec.FieldError{Field: layout.Deadline,
 			Err: fmt.Errorf("%w: session %s has no deadline", hashcodec.ErrCorrupt, layout.Redact(rec.Key))})
 	}
-	snap := sessionhash.NewSnapshot(rec).MarshalBinary()
+	snap := loaded.MarshalBinary()
 	state := sessionhash.Entry{Field: LoadedStateKey, Type: hashcodec.TypeBytes, Raw: string(snap)}
 	if isFastCodec(s.codec) {
 		if err := checkEntries(rec.Entries); err != nil {
@@ -206,10 +208,12 @@ func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry ti
 		// that was loaded, not a new one.
 		key = snap.Key
 	}
-	tracked := false
 	if snap == nil || snap.Key != key {
-		if prev := s.created.lookup(ctx, key); prev != nil {
-			snap, tracked = prev, true // committed before in this request
+		// The values carry no loaded state for this key (Clear, MergeSession,
+		// a second commit of a session this request created): use what this
+		// request loaded or last wrote there.
+		if prev := s.requests.get(ctx, key); prev != nil {
+			snap = prev
 		}
 	}
 	window := s.idleAt(now, deadline, expiry)
@@ -226,27 +230,23 @@ func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry ti
 	runCtx, cancel := sessionhash.DetachedContext(ctx, s.timeout)
 	defer cancel()
 	bind := s.bind(snap, key, entries, expiry, window, deadline)
-	set, unset, err := bind.Before(runCtx)
+	set, err := bind.Before(runCtx)
 	if err != nil {
 		return fmt.Errorf("scsstore: commit: %w", err)
 	}
 	maps.Copy(meta, set)
 	w := sessionhash.Plan(snap, key, entries, meta, expiry.Sub(now))
-	if !w.Create {
-		w.Del = append(w.Del, unset...)
-	}
+	bind.Apply(w)
 	if err := w.Run(runCtx, s.client); err != nil {
 		if errors.Is(err, sessionhash.ErrGone) {
 			return nil // deleted or expired meanwhile: nothing is brought back
 		}
 		return fmt.Errorf("scsstore: %w", err)
 	}
-	// A stale entry left by a failed removal is pruned later; the session
-	// itself is committed.
-	_ = bind.After(runCtx)
-	if w.Create || tracked {
-		s.created.remember(ctx, w.Result(snap, entries, meta))
+	if err := bind.After(runCtx); err != nil {
+		return fmt.Errorf("scsstore: commit: %w", err)
 	}
+	s.requests.wrote(ctx, w.Result(snap, entries, meta))
 	return nil
 }
 

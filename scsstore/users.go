@@ -51,7 +51,7 @@ func (s *Store) storedToken(token string) (string, error) {
 // bind describes the user of a session around a commit: as loaded (snap),
 // and as committed: the value under the user key, or else the user it was
 // bound to.
-func (s *Store) bind(snap *sessionhash.Snapshot, key string, entries []sessionhash.Entry, expiry time.Time, window time.Duration, deadline time.Time) userindex.Bind {
+func (s *Store) bind(snap *sessionhash.Snapshot, key string, entries []sessionhash.Entry, expiry time.Time, window time.Duration, deadline time.Time) *userindex.Bind {
 	b := s.index().ForWrite(key, snap, expiry, window, deadline)
 	if s.userKey != "" {
 		b.User = ""

@@ -54,6 +54,12 @@ type Write struct {
 	// without a sliding window whose deadline did not move, so its TTL
 	// already ends where TTL would.
 	KeepTTL bool
+	// Cover, when set, is the new #uexp: how long the user index covers the
+	// session. The TTL is never set past the session's cover. With
+	// CoverUser set, the new cover is only applied if the session is still
+	// bound to that user (else the stored cover stays and caps the TTL).
+	Cover     time.Time
+	CoverUser string
 }
 
 // Plan returns the write that leaves entries and meta at key. Without a
@@ -115,13 +121,16 @@ func Plan(snap *Snapshot, key string, entries []Entry, meta map[string]string, t
 // Result returns the snapshot of what is stored at w.Key once w has run,
 // given the snapshot, entries and metadata w was planned from.
 func (w *Write) Result(base *Snapshot, entries []Entry, meta map[string]string) *Snapshot {
-	stored := meta
+	stored := maps.Clone(meta)
 	if !w.Create && base != nil {
 		stored = maps.Clone(base.Meta)
 		maps.Copy(stored, meta)
 		for _, f := range w.Del {
 			delete(stored, f)
 		}
+	}
+	if !w.Cover.IsZero() {
+		stored[layout.UserUntil] = FormatTime(w.Cover)
 	}
 	return NewSnapshot(&Record{Key: w.Key, Entries: entries, Meta: stored})
 }

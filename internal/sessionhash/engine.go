@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -76,13 +75,11 @@ func (w *Write) Run(ctx context.Context, c redis.Scripter) error {
 	if w.KeepTTL {
 		ttl = "keep"
 	}
-	var cover int64
-	for i := 0; i+1 < len(w.Set); i += 2 {
-		if w.Set[i] == layout.UserUntil {
-			cover = time.Unix(0, asInt64(w.Set[i+1])).UnixMilli()
-		}
+	cover := "0"
+	if !w.Cover.IsZero() {
+		cover = FormatTime(w.Cover)
 	}
-	args = append(args, mode, ttl, time.Now().UnixMilli(), cover, len(w.Set)/2)
+	args = append(args, mode, ttl, time.Now().UnixMilli(), cover, w.CoverUser, len(w.Set)/2)
 	args = append(args, w.Set...)
 	for _, f := range w.Del {
 		args = append(args, f)
@@ -95,12 +92,6 @@ func (w *Write) Run(ctx context.Context, c redis.Scripter) error {
 		return ErrGone
 	}
 	return nil
-}
-
-func asInt64(v any) int64 {
-	s, _ := v.(string)
-	n, _ := strconv.ParseInt(s, 10, 64)
-	return n
 }
 
 // ttlMillis rounds a positive TTL up to whole milliseconds, so a session is

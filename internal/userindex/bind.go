@@ -27,7 +27,9 @@ func Cover(expiry time.Time, window time.Duration, deadline time.Time) time.Time
 }
 
 // Bind describes the user of one session around one write: who it was
-// bound to (as loaded) and who it will be bound to.
+// bound to (as loaded) and who it will be bound to. Use it in three steps:
+// Before (prepare the index), Apply (add the binding to the write), and,
+// once the write ran, After.
 type Bind struct {
 	Index Index
 	// Token is the session's token after the write; OldToken its token as
@@ -42,33 +44,63 @@ type Bind struct {
 	Expiry   time.Time
 	Window   time.Duration
 	Deadline time.Time
+
+	added   bool      // Before added (or extended) an entry
+	cover   time.Time // the cover it added
+	rebinds bool      // the write changes the binding itself
+	unset   bool      // the write unbinds the session
 }
 
 // Before adds or extends the index entry the write needs, before the
-// session is written, and returns the metadata the write must set and the
-// fields it must delete.
-func (b Bind) Before(ctx context.Context) (set map[string]string, del []string, err error) {
+// session is written, and returns the metadata the write must set.
+func (b *Bind) Before(ctx context.Context) (set map[string]string, err error) {
 	if b.User == "" {
-		if b.OldUser != "" && b.Token == b.OldToken {
-			del = []string{layout.User, layout.UserUntil}
-		}
-		return nil, del, nil
+		b.unset = b.OldUser != "" && b.Token == b.OldToken
+		return nil, nil
 	}
 	cover := Cover(b.Expiry, b.Window, b.Deadline)
-	needed := b.User != b.OldUser || b.Token != b.OldToken || b.OldCover.IsZero() ||
-		b.Expiry.After(b.OldCover) || (b.Window > 0 && cover.Sub(b.OldCover) >= b.Window)
-	if !needed {
-		return nil, nil, nil // the entry already covers this write
+	b.rebinds = b.User != b.OldUser || b.Token != b.OldToken || b.OldCover.IsZero()
+	extend := b.Expiry.After(b.OldCover) || (b.Window > 0 && cover.Sub(b.OldCover) >= b.Window)
+	if !b.rebinds && !extend {
+		return nil, nil // the entry already covers this write
 	}
 	if err := b.Index.Add(ctx, b.User, b.Token, cover); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return map[string]string{layout.User: b.User, layout.UserUntil: sessionhash.FormatTime(cover)}, nil, nil
+	b.added, b.cover = true, cover
+	if b.rebinds {
+		return map[string]string{layout.User: b.User}, nil
+	}
+	return nil, nil
 }
 
-// After removes the entry the write made stale: the old user's, when the
-// session was rebound, unbound or renewed. Call it once the write is done.
-func (b Bind) After(ctx context.Context) error {
+// Apply puts the binding into w: the new cover (for a mere extension,
+// only if the session is still bound to this user when w runs, so that a
+// request that loaded an old binding cannot extend the session past the
+// cover of whoever rebound it meanwhile), and the fields to delete when
+// the write unbinds.
+func (b *Bind) Apply(w *sessionhash.Write) {
+	if b.added {
+		w.Cover = b.cover
+		if !b.rebinds && !w.Create {
+			w.CoverUser = b.User
+		}
+	}
+	if b.unset && !w.Create {
+		w.Del = append(w.Del, layout.User, layout.UserUntil)
+	}
+}
+
+// After runs once the write is done: it confirms the entry Before added
+// (so that a listing that saw the session before the write cannot prune
+// it), and removes the entry the write made stale: the old user's, when
+// the session was rebound, unbound or renewed.
+func (b *Bind) After(ctx context.Context) error {
+	if b.added {
+		if err := b.Index.Confirm(ctx, b.User, b.Token, b.cover); err != nil {
+			return err
+		}
+	}
 	if b.OldUser == "" || (b.OldUser == b.User && b.OldToken == b.Token) {
 		return nil
 	}
@@ -77,8 +109,8 @@ func (b Bind) After(ctx context.Context) error {
 
 // Loaded returns the Bind of a session as loaded, for a write that keeps
 // its token: the caller sets User, Expiry, Window and Deadline.
-func Loaded(ix Index, token string, rec *sessionhash.Record) Bind {
-	return Bind{Index: ix, Token: token, OldToken: token, OldUser: rec.Meta[layout.User],
+func Loaded(ix Index, token string, rec *sessionhash.Record) *Bind {
+	return &Bind{Index: ix, Token: token, OldToken: token, OldUser: rec.Meta[layout.User],
 		OldCover: rec.MetaTime(layout.UserUntil), User: rec.Meta[layout.User]}
 }
 
@@ -87,8 +119,8 @@ func Loaded(ix Index, token string, rec *sessionhash.Record) Bind {
 // request loaded it (nil for a new one), possibly under another key. The
 // user stays the loaded one; the caller overrides User when the app binds
 // sessions by a value.
-func (ix Index) ForWrite(key string, loaded *sessionhash.Snapshot, expiry time.Time, window time.Duration, deadline time.Time) Bind {
-	b := Bind{Index: ix, Token: strings.TrimPrefix(key, ix.Prefix), Expiry: expiry, Window: window, Deadline: deadline}
+func (ix Index) ForWrite(key string, loaded *sessionhash.Snapshot, expiry time.Time, window time.Duration, deadline time.Time) *Bind {
+	b := &Bind{Index: ix, Token: strings.TrimPrefix(key, ix.Prefix), Expiry: expiry, Window: window, Deadline: deadline}
 	if loaded != nil {
 		b.OldToken = strings.TrimPrefix(loaded.Key, ix.Prefix)
 		b.OldUser = loaded.Meta[layout.User]
@@ -112,18 +144,22 @@ func RefreshOnLoad(ctx context.Context, c redis.Scripter, ix Index, token string
 	if !b.Deadline.IsZero() && b.Deadline.Before(b.Expiry) {
 		b.Expiry = b.Deadline
 	}
-	set, _, err := b.Before(ctx)
-	if err != nil || set == nil {
+	set, err := b.Before(ctx)
+	if err != nil || !b.added {
 		return err
 	}
 	w := &sessionhash.Write{Key: rec.Key, TTL: time.Until(b.Expiry)}
 	for k, v := range set {
 		w.Set = append(w.Set, k, v)
 	}
-	if err := w.Run(ctx, c); err != nil && !errors.Is(err, sessionhash.ErrGone) {
+	b.Apply(w)
+	if err := w.Run(ctx, c); err != nil {
+		if errors.Is(err, sessionhash.ErrGone) {
+			return nil
+		}
 		return fmt.Errorf("user index %s: %w", b.User, err)
 	}
-	return nil
+	return b.After(ctx)
 }
 
 // FormatUser turns a session value into a user ID: strings as they are,
@@ -162,15 +198,16 @@ func BindLoaded(ctx context.Context, c redis.UniversalClient, ix Index, token, k
 	if !b.Deadline.IsZero() && (b.Window == 0 || b.Deadline.Before(b.Expiry)) {
 		b.Expiry = b.Deadline
 	}
-	set, unset, err := b.Before(ctx)
+	set, err := b.Before(ctx)
 	if err != nil {
 		return err
 	}
-	if len(set) > 0 || len(unset) > 0 {
-		w := &sessionhash.Write{Key: key, KeepTTL: true, Del: unset}
+	if b.added || b.unset {
+		w := &sessionhash.Write{Key: key, KeepTTL: true}
 		for k, v := range set {
 			w.Set = append(w.Set, k, v)
 		}
+		b.Apply(w)
 		if err := w.Run(ctx, c); err != nil {
 			if errors.Is(err, sessionhash.ErrGone) {
 				return hashcodec.ErrNotFound

@@ -91,14 +91,54 @@ func (ix Index) Add(ctx context.Context, user, token string, cover time.Time) er
 	if err := CheckUser(user); err != nil {
 		return err
 	}
-	// Rounded up, so the entry never ends before the session can.
-	ms := (cover.UnixNano() + int64(time.Millisecond) - 1) / int64(time.Millisecond)
-	err := addScript.Run(ctx, ix.Client, []string{ix.Key(user)}, time.Now().UnixMilli(), ms, token, margin.Milliseconds()).Err()
+	err := addScript.Run(ctx, ix.Client, []string{ix.Key(user)}, time.Now().UnixMilli(), coverMillis(cover), token, margin.Milliseconds()).Err()
 	if err != nil {
 		return fmt.Errorf("user index %s: %w", user, err)
 	}
 	return nil
 }
+
+// confirmScript: KEYS[1] = index; ARGV = now (ms), cover (ms), token,
+// margin (ms). Run after the session was written: re-adds the entry if a
+// listing pruned it meanwhile, and otherwise raises its score by 1 ms so
+// that a listing that saw the session before the write cannot prune it
+// (listings only prune an entry whose score is still the one they saw).
+var confirmScript = redis.NewScript(`
+local key, now, cover, token = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+local s = redis.call('ZSCORE', key, token)
+if s then cover = math.max(tonumber(s) + 1, cover) end
+redis.call('ZADD', key, cover, token)
+local top = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+redis.call('PEXPIRE', key, math.max(tonumber(top[2]) - now, 0) + tonumber(ARGV[4]))
+return 1
+`)
+
+// Confirm re-asserts user's entry for token after the session was written
+// with that binding (see confirmScript).
+func (ix Index) Confirm(ctx context.Context, user, token string, cover time.Time) error {
+	err := confirmScript.Run(ctx, ix.Client, []string{ix.Key(user)}, time.Now().UnixMilli(), coverMillis(cover), token, margin.Milliseconds()).Err()
+	if err != nil {
+		return fmt.Errorf("user index %s: %w", user, err)
+	}
+	return nil
+}
+
+func coverMillis(cover time.Time) int64 {
+	// Rounded up, so the entry never ends before the session can.
+	return (cover.UnixNano() + int64(time.Millisecond) - 1) / int64(time.Millisecond)
+}
+
+// pruneScript: KEYS[1] = index; ARGV = now (ms), then token, score pairs.
+// Removes entries past their cover, and each given token only if its score
+// is still the one given: an entry confirmed since it was seen is kept.
+var pruneScript = redis.NewScript(`
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
+for i = 2, #ARGV, 2 do
+  local s = redis.call('ZSCORE', KEYS[1], ARGV[i])
+  if s and tonumber(s) == tonumber(ARGV[i + 1]) then redis.call('ZREM', KEYS[1], ARGV[i]) end
+end
+return 1
+`)
 
 // Remove drops tokens from user's index. Call it after the sessions stopped
 // being bound to user.
@@ -135,16 +175,22 @@ type Session struct {
 
 // List returns user's live sessions, checking every entry against its
 // session and pruning the entries of sessions that are gone or no longer
-// bound to user.
+// bound to user. An entry whose session is being bound at that moment is
+// not lost: the binder confirms its entry after writing the session, and
+// the prune only removes entries still scored as List saw them.
 func (ix Index) List(ctx context.Context, user string) ([]Session, error) {
 	if err := CheckUser(user); err != nil {
 		return nil, err
 	}
 	key := ix.Key(user)
 	now := time.Now()
-	tokens, err := ix.Client.ZRangeByScore(ctx, key, &redis.ZRangeBy{Min: strconv.FormatInt(now.UnixMilli(), 10), Max: "+inf"}).Result()
+	entries, err := ix.Client.ZRangeByScoreWithScores(ctx, key, &redis.ZRangeBy{Min: strconv.FormatInt(now.UnixMilli(), 10), Max: "+inf"}).Result()
 	if err != nil {
 		return nil, fmt.Errorf("user index %s: %w", user, err)
+	}
+	tokens := make([]string, len(entries))
+	for i, e := range entries {
+		tokens[i], _ = e.Member.(string)
 	}
 	metas := make([]*redis.SliceCmd, len(tokens))
 	ttls := make([]*redis.DurationCmd, len(tokens))
@@ -161,12 +207,12 @@ func (ix Index) List(ctx context.Context, user string) ([]Session, error) {
 		}
 	}
 	var live []Session
-	var stale []any
+	var stale []any // token, score pairs
 	for i, t := range tokens {
 		vals, _ := metas[i].Result()
 		ttl := ttls[i].Val()
 		if len(vals) != 4 || vals[0] != user || ttl <= 0 {
-			stale = append(stale, t)
+			stale = append(stale, t, strconv.FormatFloat(entries[i].Score, 'f', -1, 64))
 			continue
 		}
 		s := Session{Token: t, Created: unixNano(vals[1]), Expires: now.Add(ttl).Truncate(time.Millisecond)}
@@ -176,12 +222,8 @@ func (ix Index) List(ctx context.Context, user string) ([]Session, error) {
 		}
 		live = append(live, s)
 	}
-	pipe := ix.Client.Pipeline()
-	if len(stale) > 0 {
-		pipe.ZRem(ctx, key, stale...)
-	}
-	pipe.ZRemRangeByScore(ctx, key, "-inf", "("+strconv.FormatInt(now.UnixMilli(), 10))
-	if _, err := pipe.Exec(ctx); err != nil {
+	args := append([]any{now.UnixMilli()}, stale...)
+	if err := pruneScript.Run(ctx, ix.Client, []string{key}, args...).Err(); err != nil {
 		return nil, fmt.Errorf("user index %s: prune: %w", user, err)
 	}
 	return live, nil
