@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"net/http"
 	"strconv"
 	"time"
@@ -333,17 +332,11 @@ func (s *Store) write(ctx context.Context, session *sessions.Session, key string
 		ttl = min(ttl, deadline.Sub(now))
 	}
 	bind := s.bind(loaded, key, session, now.Add(ttl), idle, deadline)
-	set, err := bind.Before(ctx)
-	if err != nil {
-		return nil, nil, fmt.Errorf("gorillastore: save: %w", err)
+	w, err := bind.Write(ctx, s.client, base, entries, meta, ttl)
+	if errors.Is(err, sessionhash.ErrGone) {
+		return nil, nil, err
 	}
-	maps.Copy(meta, set)
-	w := sessionhash.Plan(base, key, entries, meta, ttl)
-	bind.Apply(w)
-	if err := w.Run(ctx, s.client); err != nil {
-		if errors.Is(err, sessionhash.ErrGone) {
-			return nil, nil, err
-		}
+	if err != nil {
 		return nil, nil, fmt.Errorf("gorillastore: save: %w", err)
 	}
 	if ttl <= 0 {

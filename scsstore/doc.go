@@ -13,8 +13,8 @@
 //
 // # What it guarantees
 //
-//   - One round trip per load (HGETALL + TTL slide in one script) and per
-//     commit (one atomic script).
+//   - One round trip per load (the TTL slide script and HGETALL in one
+//     MULTI) and per commit (one atomic script).
 //   - Delta commits: only the values a request changed are written and only
 //     the ones it removed are deleted, so concurrent requests of one user
 //     that change different keys never erase each other's changes, and a

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -230,18 +229,12 @@ func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry ti
 	runCtx, cancel := sessionhash.DetachedContext(ctx, s.timeout)
 	defer cancel()
 	bind := s.bind(snap, key, entries, expiry, window, deadline)
-	set, err := bind.Before(runCtx)
+	w, err := bind.Write(runCtx, s.client, snap, entries, meta, expiry.Sub(now))
+	if errors.Is(err, sessionhash.ErrGone) {
+		return nil // deleted or expired meanwhile: nothing is brought back
+	}
 	if err != nil {
 		return fmt.Errorf("scsstore: commit: %w", err)
-	}
-	maps.Copy(meta, set)
-	w := sessionhash.Plan(snap, key, entries, meta, expiry.Sub(now))
-	bind.Apply(w)
-	if err := w.Run(runCtx, s.client); err != nil {
-		if errors.Is(err, sessionhash.ErrGone) {
-			return nil // deleted or expired meanwhile: nothing is brought back
-		}
-		return fmt.Errorf("scsstore: %w", err)
 	}
 	if err := bind.After(runCtx); err != nil {
 		return fmt.Errorf("scsstore: commit: %w", err)

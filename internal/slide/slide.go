@@ -98,7 +98,7 @@ func ReadAll(ctx context.Context, c redis.Cmdable, key string, idle time.Duratio
 		flag = "1"
 	}
 	for attempt := 0; ; attempt++ {
-		pipe := c.Pipeline()
+		pipe := c.TxPipeline()
 		there := script.EvalSha(ctx, pipe, []string{key}, Now(), int64(idle), flag)
 		all := pipe.HGetAll(ctx, key)
 		_, _ = pipe.Exec(ctx) // errors are per command, read below

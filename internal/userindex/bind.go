@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -89,6 +90,23 @@ func (b *Bind) Apply(w *sessionhash.Write) {
 	if b.unset && !w.Create {
 		w.Del = append(w.Del, layout.User, layout.UserUntil)
 	}
+}
+
+// Write plans the write that leaves entries and meta at the session's key
+// (a delta against base: see sessionhash.Plan) with this binding, and runs
+// it, the index prepared first (Before, Apply). It returns the write, for
+// its Result; sessionhash.ErrGone when the session was deleted or expired
+// meanwhile. The caller runs After once nothing of the old state can come
+// back.
+func (b *Bind) Write(ctx context.Context, c redis.Scripter, base *sessionhash.Snapshot, entries []sessionhash.Entry, meta map[string]string, ttl time.Duration) (*sessionhash.Write, error) {
+	set, err := b.Before(ctx)
+	if err != nil {
+		return nil, err
+	}
+	maps.Copy(meta, set)
+	w := sessionhash.Plan(base, b.Index.sessionKey(b.Token), entries, meta, ttl)
+	b.Apply(w)
+	return w, w.Run(ctx, c)
 }
 
 // After runs once the write is done: it confirms the entry Before added
