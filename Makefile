@@ -3,6 +3,8 @@
 # run when REDIS_REQUIRED=1, as in CI).
 
 GO          ?= go
+# The race detector needs cgo (a C compiler); without one, test without it.
+RACE        ?= $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && echo -race)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME    ?= 30s
 BENCHCOUNT  ?= 8
@@ -13,10 +15,12 @@ BENCHOUT    ?= benchmarks/results.txt
 
 ## test: the whole suite with the race detector, against miniredis and a real Redis
 test:
-	$(GO) test -race -count=1 ./...
+	@[ -n "$(RACE)" ] || echo "note: no C compiler, so no race detector (apt-get install gcc to enable it)"
+	$(GO) test $(RACE) -count=1 ./...
 
-## lint: go vet and staticcheck (library and benchmarks module), gofmt
+## lint: go vet and staticcheck (library and benchmarks module), gofmt, tidy go.mod
 lint:
+	$(GO) mod tidy -diff
 	$(GO) vet -tags stress ./...
 	$(GO) run $(STATICCHECK) -tags stress ./...
 	cd benchmarks && $(GO) vet ./... && $(GO) run $(STATICCHECK) ./...
@@ -44,10 +48,11 @@ STORE ?= scs
 
 ## demo: the example app on http://localhost:3000 (embedded miniredis; REDIS_URL=redis://... for a real server, STORE=gorilla)
 demo:
-	$(GO) run ./examples/demo -store $(STORE)
+	@$(GO) build -o bin/demo ./examples/demo
+	@bin/demo -store $(STORE)
 
 ## stress: the long campaign: Redis killed and restarted, paused and starved of
 ## connections under load; 64 clients on the demo; then every fuzz target
 stress:
-	REDIS_REQUIRED=1 $(GO) test -race -count=1 -tags stress -timeout 20m -v -run 'TestRedis|TestConnection|TestDemoUnderLoad' ./internal/stress ./examples/demo
+	REDIS_REQUIRED=1 $(GO) test $(RACE) -count=1 -tags stress -timeout 20m -v -run 'TestRedis|TestConnection|TestDemoUnderLoad' ./internal/stress ./examples/demo
 	$(MAKE) fuzz FUZZTIME=$(FUZZTIME)

@@ -1,6 +1,7 @@
 package gorillastore_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -199,6 +200,42 @@ func TestRegenerateIDAcrossSlots(t *testing.T) {
 		assert.Equal(t, "7", body)
 		if b.Cluster != nil {
 			assert.Positive(t, crossed, "IDs moved across slots")
+		}
+	})
+}
+
+// Save, RegenerateID and Destroy run detached from the request's context:
+// a client that disconnects cannot abort them.
+func TestWritesSurviveAClientDisconnect(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, b *redistest.Backend) {
+		a := newApp(t, b)
+		br := &browser{}
+		a.do(br, "/put?user=7")
+		gone, cancel := context.WithCancel(context.Background())
+		cancel() // the client went away before the handler saved
+		for _, step := range []string{"save", "regenerate", "destroy"} {
+			req := httptest.NewRequest(http.MethodGet, "/", nil)
+			req.AddCookie(br.cookie())
+			s, err := a.store.New(req, cookieName) // loaded while the client was there
+			require.NoError(t, err)
+			req = req.WithContext(gone)
+			rec := httptest.NewRecorder()
+			switch step {
+			case "save":
+				s.Values["paid"] = "true"
+				require.NoError(t, s.Save(req, rec))
+				assert.Equal(t, "true", b.Client.HGet(ctx, a.key(a.id(br)), "paid").Val())
+			case "regenerate":
+				old := a.id(br)
+				require.NoError(t, a.store.RegenerateID(req, rec, s))
+				assert.Zero(t, b.Client.Exists(ctx, a.key(old)).Val())
+			case "destroy":
+				require.NoError(t, a.store.Destroy(req, rec, s))
+				assert.Empty(t, a.sessionKeys())
+			}
+			for _, c := range rec.Result().Cookies() {
+				br.jar = c
+			}
 		}
 	})
 }

@@ -1,6 +1,11 @@
 package gorillastore
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+
+	"github.com/redis-session/redis-session-go/hashcodec"
+)
 
 var (
 	// ErrInvalidCookie means the request carried a session cookie that does
@@ -17,12 +22,16 @@ var (
 	ErrNotLoaded = errors.New("gorillastore: session was not loaded; refusing to overwrite it")
 
 	// ErrNotSaved is returned by the operations of Fields for a session that
-	// has no ID yet (a new session before its first Save).
-	ErrNotSaved = errors.New("gorillastore: session has not been saved yet")
+	// has no ID yet (a new session before its first Save), and by FieldsOf
+	// for a request without a session cookie. It wraps hashcodec.ErrNotFound,
+	// like every "no such session" error of Fields and FieldsOf.
+	ErrNotSaved = fmt.Errorf("gorillastore: session has not been saved yet: %w", hashcodec.ErrNotFound)
 
-	// ErrNoKeys is returned by New without key pairs, and ErrBadKey for an
-	// empty hash key or a block key that is not 16, 24 or 32 bytes.
+	// ErrNoKeys is returned by New without key pairs.
 	ErrNoKeys = errors.New("gorillastore: no key pairs")
+
+	// ErrBadKey is returned by New for an empty hash key or a block key
+	// that is not 16, 24 or 32 bytes.
 	ErrBadKey = errors.New("gorillastore: bad key")
 
 	// ErrNoClient is returned by New for a nil client.

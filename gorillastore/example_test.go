@@ -97,8 +97,9 @@ func ExampleStore_RegenerateID() {
 // The README's quick start (compiled, not run: it needs a Redis).
 func Example_quickStart() {
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"}) // or NewClusterClient, NewFailoverClient
+	// 32 or 64 random bytes to sign; optionally 16, 24 or 32 to encrypt ("" for none).
 	store, err := gorillastore.New(rdb, []byte(os.Getenv("SESSION_HASH_KEY")), []byte(os.Getenv("SESSION_BLOCK_KEY")))
-	if err != nil { // no keys, an empty hash key, a block key not of 16, 24 or 32 bytes
+	if err != nil { // no hash key, or a block key of another length
 		log.Fatal(err)
 	}
 	store.IdleTimeout = 30 * time.Minute // optional: sliding expiry, MaxAge becomes the absolute cap
@@ -106,13 +107,13 @@ func Example_quickStart() {
 	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		session, err := store.Get(r, "session") // never nil
 		if err != nil && !gorillastore.IsInvalidCookie(err) {
-			http.Error(w, err.Error(), http.StatusInternalServerError) // Redis failed
+			http.Error(w, "internal error", http.StatusInternalServerError) // Redis failed
 			return
 		}
 		session.Values["user_id"] = 42
 		session.Values[42] = 43 // non-string keys work
 		if err := session.Save(r, w); err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
+			http.Error(w, "internal error", http.StatusInternalServerError)
 			return
 		}
 	})
@@ -120,7 +121,7 @@ func Example_quickStart() {
 		session, _ := store.Get(r, "session")
 		session.Values["user_id"] = 42
 		if err := store.RegenerateID(r, w, session); err != nil { // a fresh ID on login
-			http.Error(w, err.Error(), http.StatusInternalServerError)
+			http.Error(w, "internal error", http.StatusInternalServerError)
 		}
 	})
 	log.Fatal(http.ListenAndServe(":3000", nil))

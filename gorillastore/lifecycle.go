@@ -128,8 +128,9 @@ func (s *Store) Fields(session *sessions.Session) *hashcodec.Hash {
 
 // FieldsOf returns a handle on the session named by the request's cookie
 // without loading it: only the cookie is verified, so a handler can read or
-// write one value in one round trip. Without a valid cookie every operation
-// fails with ErrNotSaved (ErrInvalidCookie for one that does not verify).
+// write one value in one round trip. Without a session every operation
+// fails with an error wrapping hashcodec.ErrNotFound: ErrNotSaved without a
+// cookie, ErrInvalidCookie for one that does not verify.
 func (s *Store) FieldsOf(r *http.Request, name string) *hashcodec.Hash {
 	if err := s.check(); err != nil {
 		return hashcodec.NewHashErr(err)
@@ -140,7 +141,7 @@ func (s *Store) FieldsOf(r *http.Request, name string) *hashcodec.Hash {
 	}
 	id, err := s.decodeID(name, cookie.Value)
 	if err != nil {
-		return hashcodec.NewHashErr(err)
+		return hashcodec.NewHashErr(fmt.Errorf("%w: %w", hashcodec.ErrNotFound, err))
 	}
 	return s.hash(id)
 }

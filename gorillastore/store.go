@@ -123,7 +123,13 @@ func codecsFromPairs(keyPairs [][]byte) ([]securecookie.Codec, error) {
 			return nil, fmt.Errorf("%w: block key %d has %d bytes; AES needs 16, 24 or 32 (or none)", ErrBadKey, i/2+1, len(k))
 		}
 	}
-	codecs := securecookie.CodecsFromPairs(keyPairs...)
+	pairs := make([][]byte, len(keyPairs))
+	for i, k := range keyPairs {
+		if len(k) > 0 {
+			pairs[i] = k // an empty block key means none, as nil does
+		}
+	}
+	codecs := securecookie.CodecsFromPairs(pairs...)
 	for i, codec := range codecs {
 		if sc, ok := codec.(*securecookie.SecureCookie); ok {
 			sc.MaxAge(0)

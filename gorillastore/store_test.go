@@ -372,3 +372,17 @@ func TestBadConfigurationIsReported(t *testing.T) {
 	assert.ErrorIs(t, err, gorillastore.ErrConfig)
 	assert.ErrorIs(t, s.Save(req, httptest.NewRecorder()), gorillastore.ErrConfig)
 }
+
+// An unset environment variable gives an empty block key: no encryption,
+// as nil does, rather than an AES error.
+func TestAnEmptyBlockKeyMeansNone(t *testing.T) {
+	c := redis.NewClient(&redis.Options{Addr: redistest.NewMini(t).Addr()})
+	defer c.Close()
+	s, err := gorillastore.New(c, hashKey, []byte(""))
+	require.NoError(t, err)
+	v, err := securecookie.EncodeMulti(cookieName, "x", s.Codecs...)
+	require.NoError(t, err)
+	var got string
+	require.NoError(t, securecookie.DecodeMulti(cookieName, v, &got, securecookie.New(hashKey, nil)))
+	assert.Equal(t, "x", got)
+}

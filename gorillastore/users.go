@@ -16,6 +16,13 @@ import (
 
 // UserSession describes one live session of a user: its ID, when it was
 // created, when it was last used (approximately), and when it expires.
+//
+//	type UserSession struct {
+//		Token    string    // names the session in this store
+//		Created  time.Time // when the session was created
+//		LastSeen time.Time // when its expiry last slid; zero if unknown
+//		Expires  time.Time // when it ends unless used again
+//	}
 type UserSession = userindex.Session
 
 func (s *Store) index() userindex.Index {

@@ -19,8 +19,12 @@ import (
 // Every method is one round trip: a Lua script that also slides the key's
 // TTL to min(now + idle window, absolute deadline), where the window and the
 // deadline come from the hash's metadata ("#idle", "#deadline") unless
-// WithIdleTimeout overrides the window. A hash without that metadata keeps
-// its TTL unless WithIdleTimeout is given.
+// WithIdleTimeout overrides the window.
+//
+// A hash without session metadata (no "#created": one another program
+// wrote) is used as it is: its TTL is kept unless WithIdleTimeout is given,
+// and writes record no type fields in it, so Value reads its values back as
+// strings and Incr applies no type range.
 //
 // Keys are user keys: a key that starts with MetaPrefix is escaped (see
 // FieldName), so a Hash can never read or overwrite session metadata.
@@ -158,7 +162,8 @@ func (h *Hash) Touch(ctx context.Context) (bool, error) {
 }
 
 // Set encodes value (see Encode) and writes it under key, recording its
-// type. The key must exist (ErrNotFound otherwise).
+// type in a session hash (not in another program's hash: see Hash). The key
+// must exist (ErrNotFound otherwise).
 func (h *Hash) Set(ctx context.Context, key string, value any) error {
 	return h.SetMulti(ctx, map[string]any{key: value})
 }

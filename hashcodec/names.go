@@ -13,7 +13,7 @@ import (
 // session metadata ("#created", "#deadline", "#idle", "#maxage"), type
 // fields ("#t:<field>"), user keys that are not strings ("#k:int:42") and
 // escaped user keys ("##x" stores the user key "#x").
-const MetaPrefix = layout.MetaPrefix
+const MetaPrefix = "#"
 
 // FieldName returns the hash field that stores the user string key: the key
 // itself, or the key with MetaPrefix doubled when it starts with MetaPrefix,

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/redis-session/redis-session-go/hashcodec"
+	"github.com/redis-session/redis-session-go/internal/layout"
 )
 
 func TestFieldNameEscapesTheReservedPrefix(t *testing.T) {
@@ -61,4 +62,8 @@ func TestMapKeyRejectsCorruptFields(t *testing.T) {
 	_, ok, err := hashcodec.MapKey("#created")
 	assert.NoError(t, err)
 	assert.False(t, ok)
+}
+
+func TestMetaPrefixIsTheLayouts(t *testing.T) {
+	assert.Equal(t, layout.MetaPrefix, hashcodec.MetaPrefix)
 }

@@ -26,9 +26,8 @@ import (
 //	sessionManager.Codec = store.Codec()
 //
 // Values round-trip with their exact Go types, as with scs.GobCodec
-// (custom types still need gob.Register). Decode also reads scs.GobCodec
-// blobs, so a mismatched configuration fails loudly at worst, never
-// silently.
+// (custom types still need gob.Register). A manager and a store configured
+// with different codecs fail at the first commit with ErrCodecMismatch.
 type Codec struct{}
 
 // fastMagic starts every Codec blob. A gob stream never starts with a zero

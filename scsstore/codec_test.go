@@ -1,14 +1,17 @@
 package scsstore_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/redis-session/redis-session-go/hashcodec"
+	"github.com/redis-session/redis-session-go/internal/redistest"
 	"github.com/redis-session/redis-session-go/scsstore"
 )
 
@@ -61,4 +64,25 @@ func FuzzCodecDecode(f *testing.F) {
 			t.Fatalf("decoded %v but cannot encode it: %v", values, err)
 		}
 	})
+}
+
+// Forgetting sessionManager.Codec = store.Codec() fails at the first
+// commit with an error that says what to do.
+func TestCodecMismatchIsReportedAtCommit(t *testing.T) {
+	mr := redistest.NewMini(t)
+	c := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	defer c.Close()
+	for name, pair := range map[string]struct {
+		store   *scsstore.Store
+		manager scs.Codec
+	}{
+		"fast store, gob manager": {scsstore.New(c, scsstore.WithCodec(scsstore.Codec{})), scs.GobCodec{}},
+		"gob store, fast manager": {scsstore.New(c), scsstore.Codec{}},
+	} {
+		blob, err := pair.manager.Encode(time.Now().Add(time.Hour), map[string]any{"a": "b"})
+		require.NoError(t, err)
+		err = pair.store.CommitCtx(context.Background(), "4xv2Yw7Q1n9Jk3t0Hq8uVb6ZcRm5Ls2Pa1Ed7Gf0WiA", blob, time.Now().Add(time.Hour))
+		assert.ErrorIs(t, err, scsstore.ErrCodecMismatch, name)
+		assert.Contains(t, err.Error(), "sessionManager.Codec = store.Codec()")
+	}
 }

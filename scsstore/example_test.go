@@ -2,6 +2,7 @@ package scsstore_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/redis-session/redis-session-go/hashcodec"
 	"github.com/redis-session/redis-session-go/scsstore"
 )
 
@@ -116,8 +118,12 @@ func Example_quickStart() {
 	mux.HandleFunc("/like", func(w http.ResponseWriter, r *http.Request) {
 		// One value straight from Redis, without loading the session:
 		likes, err := store.Fields(sessionManager.Token(r.Context())).Incr(r.Context(), "likes", 1)
+		if errors.Is(err, hashcodec.ErrNotFound) { // no session (yet)
+			http.Error(w, "log in first", http.StatusUnauthorized)
+			return
+		}
 		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
+			http.Error(w, "internal error", http.StatusInternalServerError)
 			return
 		}
 		fmt.Fprintf(w, "%d likes", likes)

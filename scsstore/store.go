@@ -27,9 +27,14 @@ import (
 const LoadedStateKey = "__scsstore"
 
 // ErrInvalidToken is returned by Commit for a token the store's validator
-// rejects, and by every operation of Fields for such a token. (Find and
-// Delete treat invalid tokens as "not found", as scs requires.)
+// rejects, and wrapped by every operation of Fields for such a token. (Find
+// and Delete treat invalid tokens as "not found", as scs requires.)
 var ErrInvalidToken = errors.New("scsstore: invalid session token")
+
+// ErrCodecMismatch is returned by Commit when the SessionManager encodes
+// with another codec than the store: set sessionManager.Codec =
+// store.Codec().
+var ErrCodecMismatch = errors.New("scsstore: the SessionManager's codec is not the store's: set sessionManager.Codec = store.Codec()")
 
 // ErrNoClient is returned by every operation of a Store built with a nil
 // client.
@@ -262,6 +267,11 @@ func (s *Store) parseCommit(b []byte) (time.Time, []sessionhash.Entry, *sessionh
 	var deadline time.Time
 	var entries []sessionhash.Entry
 	var err error
+	if isFastBlob(b) != isFastCodec(s.codec) {
+		// Loads would hand scs blobs its codec cannot read: say so now,
+		// rather than fail every later request with a decoding error.
+		return deadline, nil, nil, ErrCodecMismatch
+	}
 	if isFastBlob(b) {
 		deadline, entries, err = decodeBlob(b)
 	} else {
@@ -320,8 +330,10 @@ func (s *Store) DeleteCtx(ctx context.Context, token string) error {
 // Fields returns a handle for reading and writing single values of the
 // session with this token, straight from Redis, without loading the rest.
 // Pass sessionManager.Token(ctx); with HashTokenInStore, configure the
-// store WithHashedTokens. It does no I/O. For a token the store's validator
-// rejects, every operation fails with ErrInvalidToken.
+// store WithHashedTokens. It does no I/O. When there is no such session
+// (no token yet, a malformed one, or one that expired) every operation
+// fails with an error wrapping hashcodec.ErrNotFound (and ErrInvalidToken
+// for a malformed token).
 //
 // Values written through Fields are seen by the next request that loads
 // the session; a request that already loaded it keeps its own copy, and its
@@ -330,8 +342,11 @@ func (s *Store) Fields(token string) *hashcodec.Hash {
 	if s.configErr != nil {
 		return hashcodec.NewHashErr(s.configErr)
 	}
+	if token == "" {
+		return hashcodec.NewHashErr(fmt.Errorf("%w: no session token: the session has not been committed yet", hashcodec.ErrNotFound))
+	}
 	if !s.validToken(token) {
-		return hashcodec.NewHashErr(ErrInvalidToken)
+		return hashcodec.NewHashErr(fmt.Errorf("%w: %w", hashcodec.ErrNotFound, ErrInvalidToken))
 	}
 	if s.hashTokens {
 		token = hashToken(token)

@@ -14,6 +14,13 @@ import (
 // UserSession describes one live session of a user: its token as stored
 // (the hash of the cookie token under HashTokenInStore), when it was
 // created, when it was last used (approximately), and when it expires.
+//
+//	type UserSession struct {
+//		Token    string    // names the session in this store
+//		Created  time.Time // when the session was created
+//		LastSeen time.Time // when its expiry last slid; zero if unknown
+//		Expires  time.Time // when it ends unless used again
+//	}
 type UserSession = userindex.Session
 
 // WithUserKey binds each session to the user ID stored under key in the

@@ -9,8 +9,7 @@ import (
 	"regexp"
 	"time"
 
-	"github.com/redis-session/redis-session-go/gorillastore"
-	"github.com/redis-session/redis-session-go/scsstore"
+	"github.com/redis-session/redis-session-go/hashcodec"
 )
 
 const sessionCookie = "demo_session"
@@ -143,10 +142,7 @@ func (a *app) userField(w http.ResponseWriter, r *http.Request) {
 }
 
 // noSession reports the errors that mean "this request has no session".
-func noSession(err error) bool {
-	return errors.Is(err, scsstore.ErrInvalidToken) || errors.Is(err, gorillastore.ErrNotSaved) ||
-		errors.Is(err, gorillastore.ErrInvalidCookie)
-}
+func noSession(err error) bool { return errors.Is(err, hashcodec.ErrNotFound) }
 
 func (a *app) reply(w http.ResponseWriter, v any, err error) {
 	if err != nil {
