@@ -1,14 +1,13 @@
 package gorillastore_test
 
 import (
+	"github.com/redis-session/redis-session-go/internal/redistest"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/gorilla/securecookie"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/redis-session/redis-session-go/gorillastore"
 )
@@ -17,13 +16,7 @@ import (
 // usable fresh session, with ErrInvalidCookie or no error, and never a
 // loaded one.
 func FuzzCookie(f *testing.F) {
-	mr := miniredis.NewMiniRedis()
-	if err := mr.Start(); err != nil {
-		f.Fatal(err)
-	}
-	defer mr.Close()
-	c := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	defer c.Close()
+	c := redistest.MiniClient(f)
 	store, err := gorillastore.New(c, hashKey, blockKey)
 	if err != nil {
 		f.Fatal(err)
@@ -53,13 +46,7 @@ func FuzzCookie(f *testing.F) {
 // fresh with an error) and never panic; a session that failed to load must
 // not be saved over the stored one.
 func FuzzLoadStoredHash(f *testing.F) {
-	mr := miniredis.NewMiniRedis()
-	if err := mr.Start(); err != nil {
-		f.Fatal(err)
-	}
-	defer mr.Close()
-	c := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	defer c.Close()
+	c := redistest.MiniClient(f)
 	store, err := gorillastore.New(c, hashKey, blockKey)
 	if err != nil {
 		f.Fatal(err)

@@ -364,7 +364,7 @@ func TestLimitsAreCheckedBeforeWriting(t *testing.T) {
 }
 
 func TestBadConfigurationIsReported(t *testing.T) {
-	a := newApp(t, &redistest.Backend{Client: redis.NewClient(&redis.Options{Addr: redistest.NewMini(t).Addr()})})
+	a := newApp(t, &redistest.Backend{Client: redistest.MiniClient(t)})
 	a.store.KeyPrefix = ""
 	req := httptest.NewRequest(http.MethodGet, "/", nil)
 	s, err := a.store.New(req, cookieName)
@@ -376,9 +376,7 @@ func TestBadConfigurationIsReported(t *testing.T) {
 // An unset environment variable gives an empty block key: no encryption,
 // as nil does, rather than an AES error.
 func TestAnEmptyBlockKeyMeansNone(t *testing.T) {
-	c := redis.NewClient(&redis.Options{Addr: redistest.NewMini(t).Addr()})
-	defer c.Close()
-	s, err := gorillastore.New(c, hashKey, []byte(""))
+	s, err := gorillastore.New(redistest.MiniClient(t), hashKey, []byte(""))
 	require.NoError(t, err)
 	v, err := securecookie.EncodeMulti(cookieName, "x", s.Codecs...)
 	require.NoError(t, err)

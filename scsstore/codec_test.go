@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
-	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -69,9 +68,7 @@ func FuzzCodecDecode(f *testing.F) {
 // Forgetting sessionManager.Codec = store.Codec() fails at the first
 // commit with an error that says what to do.
 func TestCodecMismatchIsReportedAtCommit(t *testing.T) {
-	mr := redistest.NewMini(t)
-	c := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	defer c.Close()
+	c := redistest.MiniClient(t)
 	for name, pair := range map[string]struct {
 		store   *scsstore.Store
 		manager scs.Codec

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
-	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -24,13 +22,7 @@ const fuzzToken = "4xv2Yw7Q1n9Jk3t0Hq8uVb6ZcRm5Ls2Pa1Ed7Gf0WiA"
 // fields and hand-made metadata) under a valid token and loads them: Find
 // must return an error or a blob both codecs decode, never panic.
 func FuzzFindStoredHash(f *testing.F) {
-	mr := miniredis.NewMiniRedis()
-	if err := mr.Start(); err != nil {
-		f.Fatal(err)
-	}
-	defer mr.Close()
-	c := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	defer c.Close()
+	c := redistest.MiniClient(f)
 	stores := []*scsstore.Store{scsstore.New(c), scsstore.New(c, scsstore.WithCodec(scsstore.Codec{}))}
 	f.Add("count", "42", "int", "9999999999999999999", "1800000000000", "#k:int:1", "x")
 	f.Add("##x", "\x00\xff", "gob", "abc", "-5", "#t:", "")

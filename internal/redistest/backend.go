@@ -139,3 +139,11 @@ func TTL(t testing.TB, c redis.UniversalClient, key string) time.Duration {
 	}
 	return d
 }
+
+// MiniClient returns a client on a fresh miniredis (see NewMini), both
+// closed when t ends. It works for fuzz targets too.
+func MiniClient(t testing.TB) *redis.Client {
+	c := redis.NewClient(&redis.Options{Addr: NewMini(t).Addr()})
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}

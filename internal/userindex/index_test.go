@@ -25,9 +25,7 @@ func TestCover(t *testing.T) {
 }
 
 func TestBeforeDecidesWhenTheIndexMustChange(t *testing.T) {
-	mr := redistest.NewMini(t)
-	c := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	defer c.Close()
+	c := redistest.MiniClient(t)
 	ix := Index{Client: c, Prefix: "p:"}
 	now := time.Now()
 	base := Bind{Index: ix, Token: "t", OldToken: "t", User: "u", OldUser: "u", Window: time.Minute, Expiry: now.Add(time.Minute)}
@@ -80,9 +78,7 @@ func TestBeforeDecidesWhenTheIndexMustChange(t *testing.T) {
 // binding sees an unbound session; the binder's confirmation keeps the
 // entry anyway (found in review).
 func TestAListingDuringABindingKeepsTheEntry(t *testing.T) {
-	mr := redistest.NewMini(t)
-	c := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	defer c.Close()
+	c := redistest.MiniClient(t)
 	ix := Index{Client: c, Prefix: "p:"}
 	deadline := time.Now().Add(time.Hour)
 	for _, listAfterWrite := range []bool{false, true} {
@@ -110,9 +106,7 @@ func TestAListingDuringABindingKeepsTheEntry(t *testing.T) {
 
 // A prune only removes an entry still scored as the listing saw it.
 func TestPruneSparesConfirmedEntries(t *testing.T) {
-	mr := redistest.NewMini(t)
-	c := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	defer c.Close()
+	c := redistest.MiniClient(t)
 	ix := Index{Client: c, Prefix: "p:"}
 	cover := time.Now().Add(time.Hour)
 	require.NoError(t, ix.Add(ctx, "u", "t", cover))
@@ -125,9 +119,7 @@ func TestPruneSparesConfirmedEntries(t *testing.T) {
 }
 
 func TestAfterRemovesOnlyStaleEntries(t *testing.T) {
-	mr := redistest.NewMini(t)
-	c := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	defer c.Close()
+	c := redistest.MiniClient(t)
 	ix := Index{Client: c, Prefix: "p:"}
 	require.NoError(t, ix.Add(ctx, "u", "old", time.Now().Add(time.Hour)))
 	require.NoError(t, ix.Add(ctx, "u", "t", time.Now().Add(time.Hour)))
@@ -138,9 +130,7 @@ func TestAfterRemovesOnlyStaleEntries(t *testing.T) {
 }
 
 func TestAddPrunesAndSetsTheTTL(t *testing.T) {
-	mr := redistest.NewMini(t)
-	c := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	defer c.Close()
+	c := redistest.MiniClient(t)
 	ix := Index{Client: c, Prefix: "p:"}
 	require.NoError(t, c.ZAdd(ctx, "p:user:u", redis.Z{Score: float64(time.Now().Add(-time.Minute).UnixMilli()), Member: "dead"}).Err())
 	require.NoError(t, ix.Add(ctx, "u", "a", time.Now().Add(time.Hour)))
