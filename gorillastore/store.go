@@ -295,9 +295,7 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, session *sessions.S
 	if err != nil {
 		return err
 	}
-	if err := bind.After(ctx); err != nil {
-		return fmt.Errorf("gorillastore: save: %w", err)
-	}
+	bind.After(ctx)
 	return s.issue(w, session, id, snap)
 }
 

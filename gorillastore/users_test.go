@@ -157,3 +157,28 @@ func TestIndexAndSessionsOnDifferentSlots(t *testing.T) {
 		}
 	})
 }
+
+// Once the session is written under its new ID, failing to tidy the user
+// index must not fail RegenerateID: the old ID is already gone, and an
+// error would leave the browser without its session.
+func TestGorillaIndexCleanupFailureKeepsTheLogin(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, b *redistest.Backend) {
+		a := userApp(t, b)
+		br := &browser{}
+		a.do(br, "/put?cart=apple")
+		a.do(br, "/login?u=ada")
+		old := a.id(br)
+		redistest.FailCommands(b.Client, "zrem")
+		_, resp := a.do(br, "/login?u=bob")
+		assert.Equal(t, http.StatusOK, resp.StatusCode)
+		assert.NotEqual(t, old, a.id(br), "the browser has the new ID")
+		body, _ := a.do(br, "/get?k=cart")
+		assert.Equal(t, "apple", body, "and its session")
+		list, err := a.store.UserSessions(ctx, "bob")
+		require.NoError(t, err)
+		assert.Equal(t, []string{a.id(br)}, ids(list))
+		list, err = a.store.UserSessions(ctx, "ada")
+		require.NoError(t, err)
+		assert.Empty(t, list, "the stale entry is pruned by the listing")
+	})
+}

@@ -214,3 +214,29 @@ func TestBindUserExplicitly(t *testing.T) {
 		assert.Error(t, err)
 	})
 }
+
+// Once the session is written, failing to tidy the user index must not
+// fail the request: the login below has already moved the session to a
+// new token, and an error would leave the browser with the old, deleted
+// one.
+func TestIndexCleanupFailureKeepsTheLogin(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, b *redistest.Backend) {
+		a := userApp(t, b)
+		br := &browser{}
+		a.do(br, "/login?u=7&cart=apple")
+		a.do(br, "/put?cart=apple")
+		old := br.token()
+		redistest.FailCommands(b.Client, "zrem")
+		_, code := a.do(br, "/login?u=8")
+		assert.Equal(t, http.StatusOK, code, "errors: %v", a.errors())
+		assert.NotEqual(t, old, br.token(), "the browser has the new token")
+		body, _ := a.do(br, "/get?k=cart")
+		assert.Equal(t, "apple", body, "and its session")
+		list, err := a.store.UserSessions(ctx, "8")
+		require.NoError(t, err)
+		assert.Equal(t, []string{br.token()}, tokensOf(list))
+		list, err = a.store.UserSessions(ctx, "7")
+		require.NoError(t, err)
+		assert.Empty(t, list, "the stale entry is pruned by the listing")
+	})
+}

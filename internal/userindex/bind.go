@@ -113,16 +113,20 @@ func (b *Bind) Write(ctx context.Context, c redis.Scripter, base *sessionhash.Sn
 // (so that a listing that saw the session before the write cannot prune
 // it), and removes the entry the write made stale: the old user's, when
 // the session was rebound, unbound or renewed.
-func (b *Bind) After(ctx context.Context) error {
+//
+// It is best effort, and reports nothing: the session is already written,
+// and failing the request now would lose it (the framework would not send
+// its cookie, and a renewal has already deleted the old key). What a
+// failure leaves is harmless: a stale entry is pruned by the next listing
+// of its user, and an unconfirmed one is at worst pruned by a listing that
+// raced the write, and added back by the session's next extension.
+func (b *Bind) After(ctx context.Context) {
 	if b.added {
-		if err := b.Index.Confirm(ctx, b.User, b.Token, b.cover); err != nil {
-			return err
-		}
+		_ = b.Index.Confirm(ctx, b.User, b.Token, b.cover)
 	}
-	if b.OldUser == "" || (b.OldUser == b.User && b.OldToken == b.Token) {
-		return nil
+	if b.OldUser != "" && (b.OldUser != b.User || b.OldToken != b.Token) {
+		_ = b.Index.Remove(ctx, b.OldUser, b.OldToken)
 	}
-	return b.Index.Remove(ctx, b.OldUser, b.OldToken)
 }
 
 // Loaded returns the Bind of a session as loaded, for a write that keeps
@@ -177,7 +181,8 @@ func RefreshOnLoad(ctx context.Context, c redis.Scripter, ix Index, token string
 		}
 		return fmt.Errorf("user index %s: %w", b.User, err)
 	}
-	return b.After(ctx)
+	b.After(ctx)
+	return nil
 }
 
 // FormatUser turns a session value into a user ID: strings as they are,
@@ -233,5 +238,6 @@ func BindLoaded(ctx context.Context, c redis.UniversalClient, ix Index, token, k
 			return err
 		}
 	}
-	return b.After(ctx)
+	b.After(ctx)
+	return nil
 }

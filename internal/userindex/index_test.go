@@ -97,7 +97,7 @@ func TestAListingDuringABindingKeepsTheEntry(t *testing.T) {
 			_, err = ix.List(ctx, "u")
 			require.NoError(t, err)
 		}
-		require.NoError(t, b.After(ctx))
+		b.After(ctx)
 		list, err = ix.List(ctx, "u")
 		require.NoError(t, err)
 		assert.Len(t, list, 1, "the bound session is listed")
@@ -123,9 +123,9 @@ func TestAfterRemovesOnlyStaleEntries(t *testing.T) {
 	ix := Index{Client: c, Prefix: "p:"}
 	require.NoError(t, ix.Add(ctx, "u", "old", time.Now().Add(time.Hour)))
 	require.NoError(t, ix.Add(ctx, "u", "t", time.Now().Add(time.Hour)))
-	require.NoError(t, (&Bind{Index: ix, Token: "t", OldToken: "t", User: "u", OldUser: "u"}).After(ctx))
+	(&Bind{Index: ix, Token: "t", OldToken: "t", User: "u", OldUser: "u"}).After(ctx)
 	assert.Equal(t, int64(2), c.ZCard(ctx, "p:user:u").Val(), "nothing changed: nothing removed")
-	require.NoError(t, (&Bind{Index: ix, Token: "t", OldToken: "old", User: "u", OldUser: "u"}).After(ctx))
+	(&Bind{Index: ix, Token: "t", OldToken: "old", User: "u", OldUser: "u"}).After(ctx)
 	assert.Equal(t, []string{"t"}, c.ZRange(ctx, "p:user:u", 0, -1).Val(), "the renewed token's old entry goes")
 }
 
