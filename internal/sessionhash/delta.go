@@ -129,7 +129,9 @@ func (w *Write) Result(base *Snapshot, entries []Entry, meta map[string]string) 
 			delete(stored, f)
 		}
 	}
-	if !w.Cover.IsZero() {
+	if !w.Cover.IsZero() && w.CoverUser == "" {
+		// A guarded extension (CoverUser) may not have been applied: the
+		// snapshot keeps the old cover, so the next write extends again.
 		stored[layout.UserUntil] = FormatTime(w.Cover)
 	}
 	return NewSnapshot(&Record{Key: w.Key, Entries: entries, Meta: stored})

@@ -57,6 +57,23 @@ func TestPlanWritesOnlyWhatChanged(t *testing.T) {
 	assert.Empty(t, same.Del)
 }
 
+func TestResultIsWhatTheWriteLeaves(t *testing.T) {
+	r := record()
+	snap := NewSnapshot(r)
+	entries := []Entry{{Field: "name", Raw: "grace"}}
+	w := Plan(snap, "k", entries, map[string]string{"#idle": "4"}, time.Minute)
+	after := w.Result(snap, entries, map[string]string{"#idle": "4"})
+	assert.Equal(t, map[string]string{"#created": "1", "#deadline": "2", "#idle": "4"}, after.Meta)
+	assert.Empty(t, Plan(after, "k", entries, after.Meta, time.Minute).Set, "a commit of the same values writes nothing more")
+
+	cover := time.Unix(0, 99)
+	w.Cover = cover
+	assert.Equal(t, FormatTime(cover), w.Result(snap, entries, nil).Meta["#uexp"], "a cover set by the write")
+	w.CoverUser = "u"
+	assert.NotContains(t, w.Result(snap, entries, nil).Meta, "#uexp",
+		"a guarded cover may not have been applied, so it is not assumed")
+}
+
 func TestPlanCreatesWithoutASnapshotOfThatKey(t *testing.T) {
 	r := record()
 	for _, snap := range []*Snapshot{nil, NewSnapshot(r)} {
