@@ -243,28 +243,85 @@ func TestClearDoesNotResurrect(t *testing.T) {
 	})
 }
 
-// A handler behind a router that wraps the request context commits
-// manually; scs's final commit gets another context of the same request
-// and must not rewrite the session whole (found in review).
-func TestRepeatedCommitsBehindAContextWrappingRouter(t *testing.T) {
-	redistest.Each(t, func(t *testing.T, b *redistest.Backend) {
-		a := newApp(t, b)
-		a.handle("/start", func(w http.ResponseWriter, r *http.Request) {
-			r = r.WithContext(context.WithValue(r.Context(), routeKey{}, "/start"))
-			c := r.Context()
-			a.sm.Put(c, "since", "now")
-			token, _, err := a.sm.Commit(c)
-			require.NoError(t, err)
-			_, err = a.store.Fields(token).Incr(c, "visits", 1)
-			require.NoError(t, err)
+// A handler behind middleware that wraps the request context commits a
+// new session manually; scs's final commit comes under the request's own
+// context and must not rewrite the session whole over the counter. A
+// router adds a value (same Done channel); a timeout middleware
+// (http.TimeoutHandler, chi's Timeout) a Done channel of its own.
+func TestRepeatedCommitsBehindContextWrappingMiddleware(t *testing.T) {
+	wrappers := map[string]func(context.Context) (context.Context, context.CancelFunc){
+		"router": func(c context.Context) (context.Context, context.CancelFunc) {
+			return context.WithValue(c, routeKey{}, "/start"), func() {}
+		},
+		"timeout": func(c context.Context) (context.Context, context.CancelFunc) {
+			return context.WithTimeout(c, time.Minute)
+		},
+	}
+	for name, wrap := range wrappers {
+		t.Run(name, func(t *testing.T) {
+			redistest.Each(t, func(t *testing.T, b *redistest.Backend) {
+				a := newApp(t, b)
+				a.handle("/start", func(w http.ResponseWriter, r *http.Request) {
+					c, cancel := wrap(r.Context())
+					defer cancel()
+					a.sm.Put(c, "since", "now")
+					token, _, err := a.sm.Commit(c)
+					require.NoError(t, err)
+					_, err = a.store.Fields(token).Incr(c, "visits", 1)
+					require.NoError(t, err)
+				})
+				br := &browser{}
+				a.do(br, "/start")
+				assert.Equal(t, "1", b.Client.HGet(ctx, a.key(br.token()), "visits").Val())
+			})
 		})
-		br := &browser{}
-		a.do(br, "/start")
-		assert.Equal(t, "1", b.Client.HGet(ctx, a.key(br.token()), "visits").Val())
-	})
+	}
 }
 
 type routeKey struct{}
+
+// A loaded session committed twice in one request (a manual Commit, then
+// the middleware's): the second commit is a delta against what the first
+// wrote, so a value removed in between is deleted.
+func TestRemoveAfterAManualCommit(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, b *redistest.Backend) {
+		codecs(t, func(t *testing.T, opts ...scsstore.Option) {
+			a := newApp(t, b, opts...)
+			br := &browser{}
+			a.do(br, "/put?cart=apple")
+			a.handle("/checkout", func(w http.ResponseWriter, r *http.Request) {
+				c := r.Context()
+				a.sm.Put(c, "tmp", "1")
+				_, _, err := a.sm.Commit(c)
+				require.NoError(t, err)
+				a.sm.Remove(c, "tmp")
+			})
+			a.do(br, "/checkout")
+			stored := b.Client.HGetAll(ctx, a.key(br.token())).Val()
+			assert.NotContains(t, stored, "tmp", "removed after the manual commit")
+			assert.Contains(t, stored, "cart")
+		})
+	})
+}
+
+// Request A changes n and commits manually; B then sets n; A's final
+// commit, which changed nothing since its manual one, must not write its
+// n back over B's.
+func TestSecondCommitKeepsAConcurrentChange(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, b *redistest.Backend) {
+		a := newApp(t, b)
+		br := &browser{}
+		a.do(br, "/put?n=1")
+		release := inFlight(a, cookieOnly(br), "/slow", func(r *http.Request) {
+			a.sm.Put(r.Context(), "n", "2")
+			_, _, err := a.sm.Commit(r.Context())
+			require.NoError(t, err)
+		})
+		a.do(cookieOnly(br), "/put?n=5")
+		release()
+		assert.Equal(t, "5", b.Client.HGet(ctx, a.key(br.token()), "n").Val(), "the later change is kept")
+	})
+}
 
 // MergeSession copies the other session's values, loaded state included,
 // over the current one; the commit must still be a delta of the current

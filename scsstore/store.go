@@ -212,13 +212,14 @@ func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry ti
 		// that was loaded, not a new one.
 		key = snap.Key
 	}
-	if snap == nil || snap.Key != key {
-		// The values carry no loaded state for this key (Clear, MergeSession,
-		// a second commit of a session this request created): use what this
-		// request loaded or last wrote there.
-		if prev := s.requests.get(ctx, key); prev != nil {
-			snap = prev
-		}
+	var fromValues *sessionhash.Snapshot
+	if snap != nil && snap.Key == key {
+		fromValues = snap
+	}
+	if known := s.requests.get(ctx, key, fromValues); known != nil {
+		// What this request last loaded or wrote here, which may be newer
+		// than what the values carry (see requestState).
+		snap = known
 	}
 	window := s.idleAt(now, deadline, expiry)
 	meta := map[string]string{
@@ -241,10 +242,8 @@ func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry ti
 	if err != nil {
 		return fmt.Errorf("scsstore: commit: %w", err)
 	}
-	if err := bind.After(runCtx); err != nil {
-		return fmt.Errorf("scsstore: commit: %w", err)
-	}
-	s.requests.wrote(ctx, w.Result(snap, entries, meta))
+	bind.After(runCtx)
+	s.requests.wrote(ctx, w.Result(snap, entries, meta), w.Create)
 	return nil
 }
 
