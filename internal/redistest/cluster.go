@@ -100,17 +100,7 @@ func (c *Cluster) Client() *redis.ClusterClient {
 // WaitHealthy waits until every running node reports cluster_state:ok,
 // knows every other node and agrees there are 3 masters with a replica.
 func (c *Cluster) WaitHealthy(ctx context.Context, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		err := c.healthy(ctx)
-		if err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("cluster not healthy after %v: %w", timeout, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	return waitFor("cluster not healthy", timeout, 100*time.Millisecond, func() error { return c.healthy(ctx) })
 }
 
 func (c *Cluster) healthy(ctx context.Context) error {
@@ -170,17 +160,19 @@ func (c *Cluster) Failover(ctx context.Context, key string) (oldMaster, newMaste
 	if newMaster == "" {
 		return "", "", fmt.Errorf("no replica of %s found", oldMaster)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
+	err = waitFor("replica "+newMaster+" did not take over", 30*time.Second, 50*time.Millisecond, func() error {
 		nc := redis.NewClient(&redis.Options{Addr: newMaster})
-		role, _ := nc.Do(ctx, "ROLE").Slice()
-		_ = nc.Close()
-		if len(role) > 0 && role[0] == "master" {
-			return oldMaster, newMaster, c.WaitHealthy(ctx, 30*time.Second)
+		defer nc.Close()
+		role, err := nc.Do(ctx, "ROLE").Slice()
+		if err == nil && (len(role) == 0 || role[0] != "master") {
+			err = fmt.Errorf("role %v", role)
 		}
-		time.Sleep(50 * time.Millisecond)
+		return err
+	})
+	if err != nil {
+		return "", "", err
 	}
-	return "", "", fmt.Errorf("replica %s did not take over", newMaster)
+	return oldMaster, newMaster, c.WaitHealthy(ctx, 30*time.Second)
 }
 
 // myLine returns the CLUSTER NODES line of the node that answered.

@@ -62,17 +62,7 @@ func StartSentinel(bin, parent string) (*Sentinel, error) {
 }
 
 func (s *Sentinel) waitReady(ctx context.Context, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		err := s.ready(ctx)
-		if err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("sentinel set-up not ready after %v: %w", timeout, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	return waitFor("sentinel set-up not ready", timeout, 100*time.Millisecond, func() error { return s.ready(ctx) })
 }
 
 func (s *Sentinel) ready(ctx context.Context) error {

@@ -144,22 +144,14 @@ func (s *Server) launch() error {
 func (s *Server) waitReady(done <-chan struct{}) error {
 	c := redis.NewClient(&redis.Options{Addr: s.Addr, MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
 	defer c.Close()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	return waitFor("not ready", 10*time.Second, 10*time.Millisecond, func() error {
 		select {
 		case <-done:
-			return errors.New("exited during start-up")
+			return giveUp{errors.New("exited during start-up")}
 		default:
+			return c.Ping(context.Background()).Err()
 		}
-		err := c.Ping(context.Background()).Err()
-		if err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("not ready after 10s: %w", err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	})
 }
 
 // Client returns a new go-redis client for the server.
