@@ -66,7 +66,9 @@ func (s *Store) Destroy(r *http.Request, w http.ResponseWriter, session *session
 		return err
 	}
 	if token.Valid(session.ID) {
-		if _, err := s.deleteKey(r.Context(), s.key(session.ID)); err != nil {
+		ctx, cancel := sessionhash.DetachedContext(r.Context(), s.Timeout)
+		defer cancel()
+		if _, err := s.deleteKey(ctx, s.key(session.ID)); err != nil {
 			return err
 		}
 	}
@@ -91,15 +93,16 @@ func (s *Store) DeleteByID(ctx context.Context, id string) error {
 	if !token.Valid(id) {
 		return nil
 	}
+	ctx, cancel := sessionhash.DetachedContext(ctx, s.Timeout)
+	defer cancel()
 	_, err := s.deleteKey(ctx, s.key(id))
 	return err
 }
 
-// deleteKey deletes key, detached from ctx's cancellation, and reports
-// whether it existed.
+// deleteKey deletes key and reports whether it existed. ctx must already
+// be detached from the request, so that one timeout bounds the operation
+// that deletes.
 func (s *Store) deleteKey(ctx context.Context, key string) (int64, error) {
-	ctx, cancel := sessionhash.DetachedContext(ctx, s.Timeout)
-	defer cancel()
 	n, err := s.client.Del(ctx, key).Result()
 	if err != nil {
 		return 0, fmt.Errorf("gorillastore: delete: %w", err)

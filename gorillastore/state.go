@@ -50,9 +50,3 @@ func (t *stateTable) forget(wp weak.Pointer[sessions.Session]) {
 	delete(t.m, wp)
 	t.mu.Unlock()
 }
-
-func (t *stateTable) len() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return len(t.m)
-}

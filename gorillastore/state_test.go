@@ -32,3 +32,9 @@ func TestLoadStateIsForgottenWithTheSession(t *testing.T) {
 	}
 	require.Zero(t, s.states.len())
 }
+
+func (t *stateTable) len() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.m)
+}

@@ -343,9 +343,6 @@ func (s *Store) write(ctx context.Context, session *sessions.Session, key string
 	if err != nil {
 		return nil, nil, fmt.Errorf("gorillastore: save: %w", err)
 	}
-	if ttl <= 0 {
-		return nil, nil, sessionhash.ErrGone
-	}
 	return w.Result(base, entries, meta), bind, nil
 }
 

@@ -66,7 +66,7 @@ var ErrGone = errors.New("session no longer exists")
 // Run sends the write in one round trip. It returns ErrGone when an update
 // found its session gone and wrote nothing.
 func (w *Write) Run(ctx context.Context, c redis.Scripter) error {
-	args := make([]any, 0, 3+len(w.Set)+len(w.Del))
+	args := make([]any, 0, 6+len(w.Set)+len(w.Del))
 	mode := "u"
 	if w.Create {
 		mode = "c"

@@ -29,8 +29,6 @@ func ScanRecords(ctx context.Context, c redis.UniversalClient, prefix string, co
 		return cc.ForEachMaster(ctx, node)
 	case *redis.Ring:
 		return cc.ForEachShard(ctx, node)
-	case *redis.Client:
-		return node(ctx, cc)
 	}
 	return scanNode(ctx, c, prefix, count, fn)
 }
@@ -43,20 +41,15 @@ func scanNode(ctx context.Context, c redis.Cmdable, prefix string, count int64, 
 		if err != nil {
 			return err
 		}
-		if len(keys) == 0 {
-			if next == 0 {
-				return nil
-			}
-			cursor = next
-			continue
-		}
-		recs, err := loadBatch(ctx, c, keys)
-		if err != nil {
-			return err
-		}
-		if len(recs) > 0 {
-			if err := fn(recs); err != nil {
+		if len(keys) > 0 {
+			recs, err := loadBatch(ctx, c, keys)
+			if err != nil {
 				return err
+			}
+			if len(recs) > 0 {
+				if err := fn(recs); err != nil {
+					return err
+				}
 			}
 		}
 		if next == 0 {

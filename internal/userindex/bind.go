@@ -96,15 +96,24 @@ func (b *Bind) Apply(w *sessionhash.Write) {
 // (a delta against base: see sessionhash.Plan) with this binding, and runs
 // it, the index prepared first (Before, Apply). It returns the write, for
 // its Result; sessionhash.ErrGone when the session was deleted or expired
-// meanwhile. The caller runs After once nothing of the old state can come
-// back.
+// meanwhile, or when ttl is spent (an expiry already past), which makes
+// the write delete the session and leaves no binding to prepare. The
+// caller runs After once nothing of the old state can come back.
 func (b *Bind) Write(ctx context.Context, c redis.Scripter, base *sessionhash.Snapshot, entries []sessionhash.Entry, meta map[string]string, ttl time.Duration) (*sessionhash.Write, error) {
+	key := b.Index.sessionKey(b.Token)
+	if ttl <= 0 {
+		err := sessionhash.Plan(base, key, entries, meta, ttl).Run(ctx, c)
+		if err == nil {
+			err = sessionhash.ErrGone
+		}
+		return nil, err
+	}
 	set, err := b.Before(ctx)
 	if err != nil {
 		return nil, err
 	}
 	maps.Copy(meta, set)
-	w := sessionhash.Plan(base, b.Index.sessionKey(b.Token), entries, meta, ttl)
+	w := sessionhash.Plan(base, key, entries, meta, ttl)
 	b.Apply(w)
 	return w, w.Run(ctx, c)
 }
