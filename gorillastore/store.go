@@ -301,7 +301,7 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, session *sessions.S
 
 // createdAt returns the creation time a snapshot records, or def.
 func createdAt(snap *sessionhash.Snapshot, def time.Time) time.Time {
-	if c := (&sessionhash.Record{Meta: snap.Meta}).Created(); !c.IsZero() {
+	if c := snap.MetaTime(layout.Created); !c.IsZero() {
 		return c
 	}
 	return def

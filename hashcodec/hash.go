@@ -16,10 +16,12 @@ import (
 // Hash is a handle on one Redis hash (a session, or any hash another program
 // wrote) that reads and writes single fields without loading the rest.
 //
-// Every method is one round trip: a Lua script that also slides the key's
-// TTL to min(now + idle window, absolute deadline), where the window and the
-// deadline come from the hash's metadata ("#idle", "#deadline") unless
-// WithIdleTimeout overrides the window.
+// Every method is one round trip (a Lua script; GetAll a MULTI of the
+// sliding script and HGETALL) that also slides the key's TTL to
+// min(now + idle window, absolute deadline, user index cover), where the
+// window, the deadline and the cover come from the hash's metadata
+// ("#idle", "#deadline", "#uexp") unless WithIdleTimeout overrides the
+// window.
 //
 // A hash without session metadata (no "#created": one another program
 // wrote) is used as it is: its TTL is kept unless WithIdleTimeout is given,
@@ -75,7 +77,8 @@ func NewHashErr(err error) *Hash {
 // Key returns the Redis key of the hash ("" for a Hash from NewHashErr).
 func (h *Hash) Key() string { return h.key }
 
-// read runs readScript. It returns nil (and no error) for a missing key.
+// read runs readScript. It returns nil (and no error) when the script
+// answers false: a key that is not a hash, or (mode 't') a missing one.
 func (h *Hash) read(ctx context.Context, args []any) ([]any, error) {
 	if h.err != nil {
 		return nil, h.err

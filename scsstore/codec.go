@@ -35,8 +35,9 @@ type Codec struct{}
 // cannot be confused.
 var fastMagic = []byte("\x00hcs1")
 
-// Encode implements scs.Codec. It writes each value once, straight into
-// the blob.
+// Encode implements scs.Codec. String values, the common case, are copied
+// once, straight into the blob; others are encoded into a scratch buffer
+// first.
 func (Codec) Encode(deadline time.Time, values map[string]any) ([]byte, error) {
 	size := len(fastMagic) + 2*binary.MaxVarintLen64
 	for k, v := range values {
@@ -54,7 +55,7 @@ func (Codec) Encode(deadline time.Time, values map[string]any) ([]byte, error) {
 	var scratch []byte
 	for k, v := range values {
 		if str, ok := v.(string); ok { // the common case, without a copy
-			b = wire.Append(wire.Append(wire.Append(b, hashcodec.FieldName(k)), ""), str)
+			b = appendEntry(b, hashcodec.FieldName(k), hashcodec.TypeString, str)
 			continue
 		}
 		var t hashcodec.Type
@@ -176,8 +177,7 @@ func decodeValues(entries []sessionhash.Entry) (map[string]any, error) {
 	for _, e := range entries {
 		key, ok := hashcodec.UserKey(e.Field)
 		if !ok {
-			return nil, fmt.Errorf("scsstore: %w", &hashcodec.FieldError{Field: e.Field,
-				Err: fmt.Errorf("%w: not a string key, which scs cannot hold", hashcodec.ErrCorrupt)})
+			return nil, notAStringKey(e.Field)
 		}
 		v, err := hashcodec.Decode(e.Raw, e.Type)
 		if err != nil {
@@ -186,6 +186,13 @@ func decodeValues(entries []sessionhash.Entry) (map[string]any, error) {
 		values[key] = v
 	}
 	return values, nil
+}
+
+// notAStringKey reports a stored field that scs cannot hold: a map key
+// that is not a string (written by gorillastore or hashcodec).
+func notAStringKey(field string) error {
+	return fmt.Errorf("scsstore: %w", &hashcodec.FieldError{Field: field,
+		Err: fmt.Errorf("%w: not a string key, which scs cannot hold", hashcodec.ErrCorrupt)})
 }
 
 // checkEntries verifies, without decoding gob, that entries can become a
@@ -197,8 +204,7 @@ func decodeValues(entries []sessionhash.Entry) (map[string]any, error) {
 func checkEntries(entries []sessionhash.Entry) error {
 	for _, e := range entries {
 		if _, ok := hashcodec.UserKey(e.Field); !ok {
-			return fmt.Errorf("scsstore: %w", &hashcodec.FieldError{Field: e.Field,
-				Err: fmt.Errorf("%w: not a string key, which scs cannot hold", hashcodec.ErrCorrupt)})
+			return notAStringKey(e.Field)
 		}
 		switch e.Type {
 		case hashcodec.TypeString, hashcodec.TypeBytes, hashcodec.TypeGob:

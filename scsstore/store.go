@@ -344,15 +344,13 @@ func (s *Store) Fields(token string) *hashcodec.Hash {
 	if token == "" {
 		return hashcodec.NewHashErr(fmt.Errorf("%w: no session token: the session has not been committed yet", hashcodec.ErrNotFound))
 	}
-	if !s.validToken(token) {
-		return hashcodec.NewHashErr(fmt.Errorf("%w: %w", hashcodec.ErrNotFound, ErrInvalidToken))
-	}
-	if s.hashTokens {
-		token = hashToken(token)
+	stored, err := s.storedToken(token)
+	if err != nil {
+		return hashcodec.NewHashErr(fmt.Errorf("%w: %w", hashcodec.ErrNotFound, err))
 	}
 	opts := []hashcodec.HashOption{hashcodec.WithLimits(s.limits)}
 	if s.idle > 0 {
 		opts = append(opts, hashcodec.WithIdleTimeout(s.idle))
 	}
-	return hashcodec.NewHash(s.client, s.key(token), opts...)
+	return hashcodec.NewHash(s.client, s.key(stored), opts...)
 }

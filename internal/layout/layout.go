@@ -23,7 +23,8 @@ const (
 	// Absent or 0 means no absolute deadline.
 	Deadline = "#deadline"
 	// Idle is the sliding window: each load, read or write sets the key's TTL
-	// to min(now+Idle, Deadline). Absent or 0 means reads keep the TTL.
+	// to min(now+Idle, Deadline, UserUntil). Absent or 0 means reads keep
+	// the TTL.
 	Idle = "#idle"
 	// MaxAge is gorillastore's per-session cookie MaxAge (remember me).
 	MaxAge = "#maxage"

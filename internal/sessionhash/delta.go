@@ -21,6 +21,10 @@ type Snapshot struct {
 	Meta map[string]string
 }
 
+// MetaTime returns a metadata field of the snapshot holding Unix ns (zero
+// if absent).
+func (s *Snapshot) MetaTime(name string) time.Time { return ParseTime(s.Meta[name]) }
+
 var seed = maphash.MakeSeed()
 
 func fingerprint(e Entry) uint64 {

@@ -53,30 +53,32 @@ func parseRecord(key string, all map[string]string) *Record {
 	return r
 }
 
-// MetaInt returns a numeric metadata field, 0 when absent or unparsable.
-func (r *Record) MetaInt(name string) int64 {
-	n, _ := strconv.ParseInt(r.Meta[name], 10, 64)
+// ParseInt reads a numeric metadata value, 0 when absent or unparsable.
+func ParseInt(v string) int64 {
+	n, _ := strconv.ParseInt(v, 10, 64)
 	return n
 }
 
+// ParseTime reads a metadata value holding Unix ns: zero when absent,
+// unparsable or not positive (FormatTime's "0").
+func ParseTime(v string) time.Time {
+	if n := ParseInt(v); n > 0 {
+		return time.Unix(0, n).UTC()
+	}
+	return time.Time{}
+}
+
 // MetaTime returns a metadata field holding Unix ns (zero if absent).
-func (r *Record) MetaTime(name string) time.Time { return unixNano(r.MetaInt(name)) }
+func (r *Record) MetaTime(name string) time.Time { return ParseTime(r.Meta[name]) }
 
 // Created returns the session's creation time (zero if unknown).
-func (r *Record) Created() time.Time { return unixNano(r.MetaInt(layout.Created)) }
+func (r *Record) Created() time.Time { return r.MetaTime(layout.Created) }
 
 // Deadline returns the absolute deadline (zero if none).
-func (r *Record) Deadline() time.Time { return unixNano(r.MetaInt(layout.Deadline)) }
+func (r *Record) Deadline() time.Time { return r.MetaTime(layout.Deadline) }
 
 // Idle returns the sliding window recorded at the last commit.
-func (r *Record) Idle() time.Duration { return time.Duration(r.MetaInt(layout.Idle)) }
-
-func unixNano(n int64) time.Time {
-	if n <= 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, n).UTC()
-}
+func (r *Record) Idle() time.Duration { return time.Duration(ParseInt(r.Meta[layout.Idle])) }
 
 // FormatTime renders a time as metadata stores it (Unix ns; "0" for zero).
 func FormatTime(t time.Time) string {

@@ -155,7 +155,7 @@ func (ix Index) ForWrite(key string, loaded *sessionhash.Snapshot, expiry time.T
 	if loaded != nil {
 		b.OldToken = strings.TrimPrefix(loaded.Key, ix.Prefix)
 		b.OldUser = loaded.Meta[layout.User]
-		b.OldCover = (&sessionhash.Record{Meta: loaded.Meta}).MetaTime(layout.UserUntil)
+		b.OldCover = loaded.MetaTime(layout.UserUntil)
 	}
 	b.User = b.OldUser
 	return b

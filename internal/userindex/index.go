@@ -21,10 +21,11 @@
 //
 // The index may therefore hold extra entries (sessions since deleted,
 // expired, or rebound); listing checks each against its session and prunes
-// those, and every write to an index prunes entries past their score. The
-// index key lives until its highest score plus a margin, so it outlives
-// every session it lists and then disappears. Nothing here ever writes a session that does
-// not exist, so the index cannot resurrect one.
+// those, and every entry added or extended (and every listing) prunes the
+// entries past their score. The index key lives until its highest score
+// plus a margin, so it outlives every session it lists and then
+// disappears. Nothing here ever writes a session that does not exist, so
+// the index cannot resurrect one.
 package userindex
 
 import (
@@ -37,6 +38,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/redis-session/redis-session-go/internal/layout"
+	"github.com/redis-session/redis-session-go/internal/sessionhash"
 )
 
 // MaxUserLen bounds user IDs, which become part of a key name.
@@ -215,8 +217,8 @@ func (ix Index) List(ctx context.Context, user string) ([]Session, error) {
 			stale = append(stale, t, strconv.FormatFloat(entries[i].Score, 'f', -1, 64))
 			continue
 		}
-		s := Session{Token: t, Created: unixNano(vals[1]), Expires: now.Add(ttl).Truncate(time.Millisecond)}
-		idle, deadline := time.Duration(asInt(vals[2])), unixNano(vals[3])
+		s := Session{Token: t, Created: sessionhash.ParseTime(str(vals[1])), Expires: now.Add(ttl).Truncate(time.Millisecond)}
+		idle, deadline := time.Duration(sessionhash.ParseInt(str(vals[2]))), sessionhash.ParseTime(str(vals[3]))
 		if idle > 0 && (deadline.IsZero() || s.Expires.Before(deadline.Add(-time.Second))) {
 			s.LastSeen = s.Expires.Add(-idle) // not capped by the deadline: the window ran from the last use
 		}
@@ -265,15 +267,8 @@ func (ix Index) DeleteAll(ctx context.Context, user, except string) (int, error)
 	return n, ix.Remove(ctx, user, tokens...)
 }
 
-func unixNano(v any) time.Time {
-	if n := asInt(v); n > 0 {
-		return time.Unix(0, n).UTC()
-	}
-	return time.Time{}
-}
-
-func asInt(v any) int64 {
+// str returns an HMGET reply value as a string ("" for a missing field).
+func str(v any) string {
 	s, _ := v.(string)
-	n, _ := strconv.ParseInt(s, 10, 64)
-	return n
+	return s
 }

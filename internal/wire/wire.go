@@ -29,8 +29,8 @@ type Reader struct {
 // NewReader reads b.
 func NewReader(b []byte) *Reader { return &Reader{b: b} }
 
-// Err returns the first error, or ErrMalformed if bytes are left over when
-// the caller expected the end (see Done).
+// Err returns the first error met while reading (leftover bytes are
+// Done's concern).
 func (r *Reader) Err() error { return r.err }
 
 // Done reports an error unless every byte was read without error.
