@@ -138,11 +138,40 @@ func (b *Bind) After(ctx context.Context) {
 	}
 }
 
-// Loaded returns the Bind of a session as loaded, for a write that keeps
-// its token: the caller sets User, Expiry, Window and Deadline.
-func Loaded(ix Index, token string, rec *sessionhash.Record) *Bind {
-	return &Bind{Index: ix, Token: token, OldToken: token, OldUser: rec.Meta[layout.User],
-		OldCover: rec.MetaTime(layout.UserUntil), User: rec.Meta[layout.User]}
+// loaded returns the Bind of a session as loaded at token, for a write
+// that keeps its token and lets it slide by window (0: none) under its
+// deadline: the furthest a use can move its expiry now. The user stays the
+// loaded one unless the caller changes it.
+func loaded(ix Index, token string, rec *sessionhash.Record, window time.Duration) *Bind {
+	b := &Bind{Index: ix, Token: token, OldToken: token, OldUser: rec.Meta[layout.User],
+		OldCover: rec.MetaTime(layout.UserUntil), User: rec.Meta[layout.User],
+		Window: window, Deadline: rec.Deadline(), Expiry: time.Now().Add(window)}
+	if !b.Deadline.IsZero() && (window == 0 || b.Deadline.Before(b.Expiry)) {
+		b.Expiry = b.Deadline
+	}
+	return b
+}
+
+// writeLoaded prepares the index for b (see loaded) and, when the binding
+// changes, records it on the session with w, which sets the TTL; then
+// tidies the index. It returns sessionhash.ErrGone when the session no
+// longer exists.
+func (b *Bind) writeLoaded(ctx context.Context, c redis.Scripter, w *sessionhash.Write) error {
+	set, err := b.Before(ctx)
+	if err != nil {
+		return err
+	}
+	if b.added || b.unset {
+		for k, v := range set {
+			w.Set = append(w.Set, k, v)
+		}
+		b.Apply(w)
+		if err := w.Run(ctx, c); err != nil {
+			return err
+		}
+	}
+	b.After(ctx)
+	return nil
 }
 
 // ForWrite returns the Bind of a write that leaves the session at key
@@ -169,29 +198,12 @@ func RefreshOnLoad(ctx context.Context, c redis.Scripter, ix Index, token string
 	if rec.Meta[layout.User] == "" || window <= 0 {
 		return nil
 	}
-	b := Loaded(ix, token, rec)
-	b.Window, b.Deadline = window, rec.Deadline()
-	b.Expiry = time.Now().Add(window)
-	if !b.Deadline.IsZero() && b.Deadline.Before(b.Expiry) {
-		b.Expiry = b.Deadline
+	b := loaded(ix, token, rec, window)
+	err := b.writeLoaded(ctx, c, &sessionhash.Write{Key: rec.Key, TTL: time.Until(b.Expiry)})
+	if errors.Is(err, sessionhash.ErrGone) {
+		return nil // deleted since the load: there is nothing left to cover
 	}
-	set, err := b.Before(ctx)
-	if err != nil || !b.added {
-		return err
-	}
-	w := &sessionhash.Write{Key: rec.Key, TTL: time.Until(b.Expiry)}
-	for k, v := range set {
-		w.Set = append(w.Set, k, v)
-	}
-	b.Apply(w)
-	if err := w.Run(ctx, c); err != nil {
-		if errors.Is(err, sessionhash.ErrGone) {
-			return nil
-		}
-		return fmt.Errorf("user index %s: %w", b.User, err)
-	}
-	b.After(ctx)
-	return nil
+	return err
 }
 
 // FormatUser turns a session value into a user ID: strings as they are,
@@ -224,29 +236,11 @@ func BindLoaded(ctx context.Context, c redis.UniversalClient, ix Index, token, k
 	if !ok {
 		return hashcodec.ErrNotFound
 	}
-	b := Loaded(ix, token, rec)
-	b.User, b.Window, b.Deadline = user, rec.Idle(), rec.Deadline()
-	b.Expiry = time.Now().Add(b.Window) // the furthest a use can move it now
-	if !b.Deadline.IsZero() && (b.Window == 0 || b.Deadline.Before(b.Expiry)) {
-		b.Expiry = b.Deadline
+	b := loaded(ix, token, rec, rec.Idle())
+	b.User = user
+	err = b.writeLoaded(ctx, c, &sessionhash.Write{Key: key, KeepTTL: true})
+	if errors.Is(err, sessionhash.ErrGone) {
+		return hashcodec.ErrNotFound
 	}
-	set, err := b.Before(ctx)
-	if err != nil {
-		return err
-	}
-	if b.added || b.unset {
-		w := &sessionhash.Write{Key: key, KeepTTL: true}
-		for k, v := range set {
-			w.Set = append(w.Set, k, v)
-		}
-		b.Apply(w)
-		if err := w.Run(ctx, c); err != nil {
-			if errors.Is(err, sessionhash.ErrGone) {
-				return hashcodec.ErrNotFound
-			}
-			return err
-		}
-	}
-	b.After(ctx)
-	return nil
+	return err
 }
