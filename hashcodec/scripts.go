@@ -63,25 +63,12 @@ if mode == 't' then return {} end
 return vals
 `)
 
-// head reads, in one command, whether key is a session hash, its sliding
-// metadata and extra fields; it returns nil when the key is missing or
-// not a hash. head[1] is #created, head[2] #idle, head[3] #deadline,
-// head[4] #uexp, then the extra fields in order.
-const headLua = `
-local function head(key, ...)
-  local vals = redis.pcall('HMGET', key, '` + layout.Created + `', '` + layout.Idle + `', '` + layout.Deadline + `', '` + layout.UserUntil + `', ...)
-  if failed(vals) then return nil end
-  if not vals[1] and redis.call('EXISTS', key) == 0 then return nil end
-  return vals
-end
-`
-
 // writeScript: ARGV = now, idle, maxfields, maxbytes, nset, then nset
 // triples (field, value, type) to set, then fields to delete. Type fields
 // are written only in hashes that carry session metadata, so a hash of
 // another program stays as that program wrote it. Returns the number of
 // fields deleted.
-var writeScript = redis.NewScript(slide.Lua + userLua + headLua + `
+var writeScript = redis.NewScript(slide.Lua + userLua + `
 local key = KEYS[1]
 local nset = tonumber(ARGV[5])
 local first_del = 6 + 3 * nset
@@ -138,7 +125,7 @@ return deleted
 // incrScript: ARGV = now, idle, maxfields, maxbytes, field, delta.
 // HINCRBY that respects the recorded type's range and records "int" for a
 // new counter in a session hash.
-var incrScript = redis.NewScript(slide.Lua + userLua + headLua + intRangeLua() + `
+var incrScript = redis.NewScript(slide.Lua + userLua + intRangeLua() + `
 local key, f = KEYS[1], ARGV[5]
 local tf = '` + layout.TypePrefix + `' .. f
 local h = head(key, tf, f)

@@ -14,9 +14,14 @@ import (
 	"github.com/redis-session/redis-session-go/internal/layout"
 )
 
-// Lua defines two helpers for scripts, so that a script can read what it
+// Lua defines three helpers for scripts, so that a script can read what it
 // needs and the metadata in one command and slide the TTL with at most one
 // more:
+//
+// head(key, ...) reads, in one command, whether key is a session hash, its
+// sliding metadata and the extra fields given; it returns nil when the key
+// is missing or not a hash. head[1] is #created, head[2] #idle, head[3]
+// #deadline, head[4] #uexp, then the extra fields in order.
 //
 // failed(reply) reports whether a redis.pcall reply is an error (such as
 // WRONGTYPE for a key that is not a hash, which then reads as absent).
@@ -32,6 +37,13 @@ import (
 const Lua = `
 local function failed(reply)
   return type(reply) == 'table' and reply['err'] ~= nil
+end
+
+local function head(key, ...)
+  local vals = redis.pcall('HMGET', key, '` + layout.Created + `', '` + layout.Idle + `', '` + layout.Deadline + `', '` + layout.UserUntil + `', ...)
+  if failed(vals) then return nil end
+  if not vals[1] and redis.call('EXISTS', key) == 0 then return nil end
+  return vals
 end
 
 local function slide(key, now, idle, meta_idle, meta_deadline, meta_until)
@@ -65,9 +77,8 @@ const (
 // or past its deadline (then deleted).
 var script = redis.NewScript(Lua + `
 local key = KEYS[1]
-local m = redis.pcall('HMGET', key, '` + layout.Created + `', '` + layout.Idle + `', '` + layout.Deadline + `', '` + layout.UserUntil + `')
-if failed(m) then return 0 end
-if ARGV[3] == '1' and not m[1] then return 0 end
+local m = head(key)
+if not m or (ARGV[3] == '1' and not m[1]) then return 0 end
 local idle = tonumber(ARGV[2])
 if idle ~= 0 and not slide(key, tonumber(ARGV[1]), idle, m[2], m[3], m[4]) then return 0 end
 return 1
