@@ -34,7 +34,7 @@ var gorillaStores = []gorillaStore{
 		s.IdleTimeout = idle
 		return s, counterTrips(ctr)
 	}},
-	{"boj-redistore", true, func(b *testing.B, idle time.Duration) (sessions.Store, func() int64) {
+	{"boj-redistore-v1", true, func(b *testing.B, idle time.Duration) (sessions.Store, func() int64) {
 		pool, writes := redigoPool(b)
 		s, err := redistore.NewRediStoreWithPool(pool, gorillaKey)
 		if err != nil {
