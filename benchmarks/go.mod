@@ -7,7 +7,8 @@ require (
 	github.com/alexedwards/scs/redisstore v0.0.0-20251002162104-209de6e426de
 	github.com/alexedwards/scs/v2 v2.9.0
 	github.com/boj/redistore v1.4.1
-	github.com/gomodule/redigo v1.9.2
+	github.com/boj/redistore/v2 v2.0.1
+	github.com/gomodule/redigo v1.9.3
 	github.com/gorilla/sessions v1.4.0
 	github.com/redis-session/redis-session-go v0.0.0
 	github.com/redis/go-redis/v9 v9.23.0

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/boj/redistore"
+	redistorev2 "github.com/boj/redistore/v2"
 	"github.com/gorilla/sessions"
 
 	"github.com/redis-session/redis-session-go/gorillastore"
@@ -15,8 +16,10 @@ import (
 var gorillaKey = []byte("0123456789abcdef0123456789abcdef")
 
 // gorillaStore is one gorilla store under test. idleSaves says whether a
-// read-only request must call Save to keep the session alive: boj only
-// extends the TTL on Save; gorillastore extends it on every load.
+// read-only request must call Save to keep the session alive: boj (v1 and
+// v2) only sets the TTL on Save (SETEX with the whole blob) and has no call
+// that extends it on load, so a user who wants an idle timeout saves on
+// every request; gorillastore extends it on every load.
 type gorillaStore struct {
 	name      string
 	idleSaves bool
@@ -44,6 +47,26 @@ var gorillaStores = []gorillaStore{
 		s.SetMaxLength(1 << 20) // the 4096-byte default refuses the large session
 		if idle > 0 {
 			s.SetMaxAge(int(idle / time.Second))
+		}
+		return s, writes.Load
+	}},
+	{"boj-redistore-v2", true, func(b *testing.B, idle time.Duration) (sessions.Store, func() int64) {
+		pool, writes := redigoPool(b)
+		opts := []redistorev2.Option{
+			redistorev2.WithPool(pool),
+			redistorev2.WithKeyPrefix(redistest.UniquePrefix()),
+			redistorev2.WithMaxLength(1 << 20), // the 4096-byte default refuses the large session
+		}
+		if idle > 0 {
+			// The cookie's Max-Age and the SETEX TTL. Unlike v1's SetMaxAge
+			// it leaves securecookie's own 30-day timestamp limit alone,
+			// which costs the same to check.
+			opts = append(opts, redistorev2.WithMaxAge(int(idle/time.Second)))
+		}
+		// NewStore PINGs once, before the measurement starts.
+		s, err := redistorev2.NewStore(redistorev2.Keys(gorillaKey), opts...)
+		if err != nil {
+			b.Fatal(err)
 		}
 		return s, writes.Load
 	}},
@@ -95,8 +118,8 @@ func BenchmarkGorillaCycle(b *testing.B) {
 }
 
 // BenchmarkGorillaReadOnlyIdle: a read-only request that keeps a 30-minute
-// idle session alive: gorillastore's IdleTimeout slides on load, boj needs
-// a Save that rewrites the blob.
+// idle session alive: gorillastore's IdleTimeout slides on load; boj (v1
+// and v2) needs a Save that rewrites the blob.
 func BenchmarkGorillaReadOnlyIdle(b *testing.B) {
 	for _, sh := range []shape{small, large} {
 		for _, st := range gorillaStores {
