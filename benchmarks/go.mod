@@ -10,6 +10,7 @@ require (
 	github.com/boj/redistore/v2 v2.0.1
 	github.com/gomodule/redigo v1.9.3
 	github.com/gorilla/sessions v1.4.0
+	github.com/rbcervilla/redisstore/v9 v9.0.0
 	github.com/redis-session/redis-session-go v0.0.0
 	github.com/redis/go-redis/v9 v9.23.0
 )

@@ -1,6 +1,7 @@
 package benchmarks
 
 import (
+	"context"
 	"net/http"
 	"testing"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/boj/redistore"
 	redistorev2 "github.com/boj/redistore/v2"
 	"github.com/gorilla/sessions"
+	rbcervilla "github.com/rbcervilla/redisstore/v9"
 
 	"github.com/redis-session/redis-session-go/gorillastore"
 	"github.com/redis-session/redis-session-go/internal/redistest"
@@ -16,10 +18,11 @@ import (
 var gorillaKey = []byte("0123456789abcdef0123456789abcdef")
 
 // gorillaStore is one gorilla store under test. idleSaves says whether a
-// read-only request must call Save to keep the session alive: boj (v1 and
-// v2) only sets the TTL on Save (SETEX with the whole blob) and has no call
-// that extends it on load, so a user who wants an idle timeout saves on
-// every request; gorillastore extends it on every load.
+// read-only request must call Save to keep the session alive: the blob
+// stores (boj v1 and v2, rbcervilla) only set the TTL on Save (SETEX or
+// SET EX with the whole blob) and have no call that extends it on load, so
+// a user who wants an idle timeout saves on every request; gorillastore
+// extends it on every load.
 type gorillaStore struct {
 	name      string
 	idleSaves bool
@@ -70,6 +73,24 @@ var gorillaStores = []gorillaStore{
 		}
 		return s, writes.Load
 	}},
+	// rbcervilla has no key pairs: its cookie is the bare session ID, with
+	// no securecookie signing or encryption, so its client CPU has none of
+	// that work in it. It has no size limit to raise. Its MaxAge is the
+	// SET EX TTL, and a MaxAge <= 0 deletes the session on Save, so with no
+	// idle timeout it keeps its 30-day default, as boj does.
+	{"rbcervilla-redisstore", true, func(b *testing.B, idle time.Duration) (sessions.Store, func() int64) {
+		c, ctr := goRedisClient(b)
+		// NewRedisStore PINGs once, before the measurement starts.
+		s, err := rbcervilla.NewRedisStore(context.Background(), c)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.KeyPrefix(redistest.UniquePrefix())
+		if idle > 0 {
+			s.Options(sessions.Options{Path: "/", MaxAge: int(idle / time.Second)})
+		}
+		return s, counterTrips(ctr)
+	}},
 }
 
 // gorillaApp serves one session of the given shape: a request either
@@ -119,7 +140,7 @@ func BenchmarkGorillaCycle(b *testing.B) {
 
 // BenchmarkGorillaReadOnlyIdle: a read-only request that keeps a 30-minute
 // idle session alive: gorillastore's IdleTimeout slides on load; boj (v1
-// and v2) needs a Save that rewrites the blob.
+// and v2) and rbcervilla need a Save that rewrites the blob.
 func BenchmarkGorillaReadOnlyIdle(b *testing.B) {
 	for _, sh := range []shape{small, large} {
 		for _, st := range gorillaStores {

@@ -1,8 +1,8 @@
 // Package benchmarks measures redis-session-go side by side with the stores
 // users would pick instead (scs goredisstore and redisstore; boj/redistore
-// v1 and v2 for gorilla), on one real redis-server that the benchmark
-// starts itself, with the same session shapes, in one run. See
-// BENCHMARKS.md for the figures.
+// v1 and v2 and rbcervilla/redisstore for gorilla), on one real
+// redis-server that the benchmark starts itself, with the same session
+// shapes, in one run. See BENCHMARKS.md for the figures.
 package benchmarks
 
 import (
