@@ -87,7 +87,7 @@ func TestIdleTimeoutSlidesUnderAnAbsoluteCap(t *testing.T) {
 		// Near the absolute cap, the TTL is what is left until it.
 		created := b.Client.HGet(ctx, key, "#created").Val()
 		require.NotEmpty(t, created)
-		require.NoError(t, b.Client.HSet(ctx, key, "#deadline", time.Now().Add(90*time.Second).UnixNano()).Err())
+		require.NoError(t, b.Client.HSet(ctx, key, "#deadline", time.Now().Add(90*time.Second).UnixMilli()).Err())
 		a.do(br, "/get?k=a")
 		requireTTL(t, a, key, 90*time.Second)
 		a.do(br, "/put?b=2")

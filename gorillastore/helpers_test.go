@@ -77,9 +77,7 @@ func (a *app) handle(path string, fn http.HandlerFunc) { a.mux.HandleFunc(path, 
 func (a *app) key(id string) string { return a.store.KeyPrefix + id }
 
 func (a *app) sessionKeys() []string {
-	keys, err := redistest.Keys(ctx, a.b.Client, a.store.KeyPrefix+"*")
-	require.NoError(a.t, err)
-	return keys
+	return redistest.Sessions(a.t, a.b.Client, a.store.KeyPrefix)
 }
 
 // browser keeps the cookie between requests.

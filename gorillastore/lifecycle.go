@@ -5,21 +5,24 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/gorilla/sessions"
 
 	"github.com/redis-session/redis-session-go/hashcodec"
+	"github.com/redis-session/redis-session-go/internal/layout"
 	"github.com/redis-session/redis-session-go/internal/sessionhash"
 	"github.com/redis-session/redis-session-go/internal/token"
 )
 
 // RegenerateID gives the session a fresh ID, the defence against session
 // fixation to use on login and privilege changes: the session's values are
-// written under a new key, then the old key is deleted, and the cookie is
-// re-issued. (No RENAME: it fails across Cluster slots.) A request still in
-// flight on the old ID cannot bring it back. For a session never saved it
-// is a plain Save.
+// written under a new key (continuing its creation time and user binding),
+// then the old key is deleted, leaving a tombstone, and the cookie is
+// re-issued. (No RENAME: it fails across Cluster slots.) If the old session
+// was deleted meanwhile (a logout, "log out everywhere", on any instance)
+// the new key is deleted again and the cookie expired: a logged-out session
+// does not live on under a new ID. For a session never saved it is a plain
+// Save.
 func (s *Store) RegenerateID(r *http.Request, w http.ResponseWriter, session *sessions.Session) error {
 	if err := s.check(); err != nil {
 		return err
@@ -34,15 +37,15 @@ func (s *Store) RegenerateID(r *http.Request, w http.ResponseWriter, session *se
 	id, old := token.New(), st.snap
 	ctx, cancel := sessionhash.DetachedContext(r.Context(), s.Timeout)
 	defer cancel()
-	snap, bind, err := s.write(ctx, session, s.key(id), nil, old, createdAt(old, time.Now()))
+	snap, err := s.write(ctx, session, s.key(id), nil, old)
 	if err != nil && !errors.Is(err, sessionhash.ErrGone) {
 		return err // the old session is untouched
 	}
-	n, err := s.deleteKey(ctx, old.Key)
+	ended, err := s.deleteKey(ctx, old.Key)
 	if err != nil {
 		return err
 	}
-	if snap != nil && n == 0 {
+	if snap != nil && !ended.Alive {
 		// The old session was deleted (logout) or expired while this request
 		// ran: it must not live on under the new ID.
 		if _, err := s.deleteKey(ctx, s.key(id)); err != nil {
@@ -51,11 +54,10 @@ func (s *Store) RegenerateID(r *http.Request, w http.ResponseWriter, session *se
 		snap = nil
 	}
 	if snap == nil {
+		s.states.set(session, loadState{})
 		s.expireCookie(w, session)
 		return nil
 	}
-	// Only now is the old ID gone, so only now may its index entry go.
-	bind.After(ctx)
 	return s.issue(w, session, id, snap)
 }
 
@@ -99,15 +101,16 @@ func (s *Store) DeleteByID(ctx context.Context, id string) error {
 	return err
 }
 
-// deleteKey deletes key and reports whether it existed. ctx must already
-// be detached from the request, so that one timeout bounds the operation
-// that deletes.
-func (s *Store) deleteKey(ctx context.Context, key string) (int64, error) {
-	n, err := s.client.Del(ctx, key).Result()
+// deleteKey ends the session at key for good (its key holds a tombstone,
+// so that no request in flight on any instance brings it back) and reports
+// what it found. ctx must already be detached from the request, so that
+// one timeout bounds the operation that deletes.
+func (s *Store) deleteKey(ctx context.Context, key string) (sessionhash.Ended, error) {
+	ended, err := sessionhash.Delete(ctx, s.client, key, layout.Now())
 	if err != nil {
-		return 0, fmt.Errorf("gorillastore: delete: %w", err)
+		return ended, fmt.Errorf("gorillastore: delete: %w", err)
 	}
-	return n, nil
+	return ended, nil
 }
 
 // Fields returns a handle for reading and writing single values of this

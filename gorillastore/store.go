@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gorilla/securecookie"
@@ -16,7 +17,6 @@ import (
 	"github.com/redis-session/redis-session-go/internal/layout"
 	"github.com/redis-session/redis-session-go/internal/sessionhash"
 	"github.com/redis-session/redis-session-go/internal/token"
-	"github.com/redis-session/redis-session-go/internal/userindex"
 )
 
 // Defaults of a new Store.
@@ -171,7 +171,7 @@ func (s *Store) Get(r *http.Request, name string) (*sessions.Session, error) {
 }
 
 // New returns the session named by the request's cookie, loaded from
-// Redis with its TTL slid in the same round trip. It never returns a nil
+// Redis with its expiry slid in the same round trip. It never returns a nil
 // session:
 //   - no cookie, or a valid cookie whose session is gone (expired, logged
 //     out): a fresh session and no error; it gets a fresh ID when saved;
@@ -197,8 +197,8 @@ func (s *Store) New(r *http.Request, name string) (*sessions.Session, error) {
 	if err != nil {
 		return session, err
 	}
-	rec, found, err := sessionhash.Load(r.Context(), s.client, s.key(id), sessionhash.SlideFromMeta)
-	if err == nil && found {
+	rec, err := s.load(r.Context(), id)
+	if err == nil && rec != nil {
 		err = s.fill(session, rec)
 	}
 	if err != nil {
@@ -206,18 +206,36 @@ func (s *Store) New(r *http.Request, name string) (*sessions.Session, error) {
 		s.states.set(session, loadState{loadFailed: true})
 		return session, fmt.Errorf("gorillastore: load session: %w", err)
 	}
-	if !found {
+	if rec == nil {
 		return session, nil
-	}
-	if err := userindex.RefreshOnLoad(r.Context(), s.client, s.index(), id, rec, rec.Idle()); err != nil {
-		clear(session.Values)
-		s.states.set(session, loadState{loadFailed: true})
-		return session, fmt.Errorf("gorillastore: load session: %w", err)
 	}
 	session.ID = id
 	session.IsNew = false
 	s.states.set(session, loadState{snap: sessionhash.NewSnapshot(rec)})
 	return session, nil
+}
+
+// load reads the session with this ID and slides its expiry: in the load's
+// own round trip by the store's window (what Options say), then, for a
+// session whose own window is longer (remember me) or whose end is nearer,
+// to exactly what its window says; and extends its user index cover when
+// it runs short. nil means no live session.
+func (s *Store) load(ctx context.Context, id string) (*sessionhash.Record, error) {
+	now := layout.Now()
+	hint, _, _ := s.lifetime(s.Options.MaxAge, time.Time{})
+	rec, err := sessionhash.Load(ctx, s.client, s.key(id), now, hint)
+	if err != nil || rec == nil {
+		return nil, err
+	}
+	window := rec.Window()
+	if err := sessionhash.Settle(ctx, s.client, rec, window, true); err != nil {
+		return nil, err
+	}
+	err = s.index().Refresh(ctx, s.client, id, rec, window)
+	if errors.Is(err, sessionhash.ErrGone) {
+		return nil, nil // its user's sessions are being revoked
+	}
+	return rec, err
 }
 
 // decodeID verifies a cookie value and returns the session ID it carries.
@@ -260,10 +278,12 @@ func (s *Store) fill(session *sessions.Session, rec *sessionhash.Record) error {
 // through). A session this request loaded is saved as a delta: only the
 // values that changed are written and only the removed ones deleted, in one
 // atomic script, and nothing at all if the session was deleted or expired
-// meanwhile (then the cookie is expired instead). A new session gets a
-// fresh random ID; an ID the client chose is never used. MaxAge < 0 deletes
-// the session and expires the cookie. Every value must encode (custom
-// types need gob.Register); the error names the key that does not.
+// meanwhile (then the cookie is expired instead); a save that changes
+// nothing and whose load already slid the expiry does not reach Redis. A
+// new session gets a fresh random ID; an ID the client chose is never
+// used. MaxAge < 0 deletes the session and expires the cookie. Every value
+// must encode (custom types need gob.Register); the error names the key
+// that does not. Limits are checked atomically against what is stored.
 func (s *Store) Save(r *http.Request, w http.ResponseWriter, session *sessions.Session) error {
 	if err := s.check(); err != nil {
 		return err
@@ -279,15 +299,13 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, session *sessions.S
 	if st.loadFailed {
 		return ErrNotLoaded
 	}
-	id, base, created := session.ID, st.snap, time.Now()
+	id, base := session.ID, st.snap
 	if base == nil || base.Key != s.key(id) {
 		id, base = token.New(), nil // never an ID this store did not load or create
-	} else {
-		created = createdAt(base, created)
 	}
 	ctx, cancel := sessionhash.DetachedContext(r.Context(), s.Timeout)
 	defer cancel()
-	snap, bind, err := s.write(ctx, session, s.key(id), base, base, created)
+	snap, err := s.write(ctx, session, s.key(id), base, base)
 	if errors.Is(err, sessionhash.ErrGone) {
 		s.expireCookie(w, session)
 		return nil
@@ -295,68 +313,95 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, session *sessions.S
 	if err != nil {
 		return err
 	}
-	bind.After(ctx)
 	return s.issue(w, session, id, snap)
-}
-
-// createdAt returns the creation time a snapshot records, or def.
-func createdAt(snap *sessionhash.Snapshot, def time.Time) time.Time {
-	if c := snap.MetaTime(layout.Created); !c.IsZero() {
-		return c
-	}
-	return def
 }
 
 // write stores session's values at key: a delta against base, or the whole
 // session when base is nil. loaded is the session as this request loaded
-// it (nil for a new one), for its user binding; it differs from base when
-// the session moves to a new ID. ctx must already be detached from the
-// request. It returns the snapshot of what is now stored and the binding,
-// whose After the caller runs once nothing of the old state can come back;
-// or sessionhash.ErrGone when the session no longer exists (deleted
-// meanwhile, or past its absolute deadline).
-func (s *Store) write(ctx context.Context, session *sessions.Session, key string, base, loaded *sessionhash.Snapshot, created time.Time) (*sessionhash.Snapshot, *userindex.Bind, error) {
+// it (nil for a new one): it differs from base when the session moves to a
+// new ID, whose write continues the loaded session's identity (creation
+// time, user binding). ctx must already be detached from the request. It
+// returns the snapshot of what is now stored, or sessionhash.ErrGone when
+// the session no longer exists (deleted meanwhile, or past its deadline)
+// or its user's sessions were revoked.
+func (s *Store) write(ctx context.Context, session *sessions.Session, key string, base, loaded *sessionhash.Snapshot) (*sessionhash.Snapshot, error) {
 	entries, err := encodeValues(session.Values)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if err := s.Limits.Check(sessionhash.Stats(entries)); err != nil {
-		return nil, nil, fmt.Errorf("gorillastore: save: %w", err)
+		return nil, fmt.Errorf("gorillastore: save: %w", err)
 	}
-	now := time.Now()
-	idle, deadline := s.lifetime(session.Options.MaxAge, created)
+	now := layout.Now()
+	created := now
+	if loaded != nil {
+		if c := sessionhash.ParseInt(loaded.Meta[layout.Created]); c > 0 {
+			created = c
+		}
+	}
+	window, deadline, err := s.lifetime(session.Options.MaxAge, layout.Time(created))
+	if err != nil {
+		return nil, fmt.Errorf("gorillastore: save: MaxAge: %w", err)
+	}
+	expiry := now + window
+	if deadline > 0 {
+		expiry = min(expiry, deadline)
+	}
+	if expiry <= now {
+		// Past its absolute cap: the session ends.
+		if _, err := sessionhash.Delete(ctx, s.client, key, now); err != nil {
+			return nil, fmt.Errorf("gorillastore: save: %w", err)
+		}
+		return nil, sessionhash.ErrGone
+	}
 	meta := map[string]string{
-		layout.Created:  sessionhash.FormatTime(created),
-		layout.Idle:     strconv.FormatInt(int64(idle), 10),
-		layout.Deadline: sessionhash.FormatTime(deadline),
+		layout.Idle:     sessionhash.FormatInt(window),
+		layout.Deadline: sessionhash.FormatInt(deadline),
 		layout.MaxAge:   strconv.Itoa(session.Options.MaxAge),
 	}
-	ttl := idle
-	if !deadline.IsZero() {
-		ttl = min(ttl, deadline.Sub(now))
+	c := &sessionhash.Commit{
+		Token: strings.TrimPrefix(key, s.KeyPrefix), Loaded: loaded, Continues: loaded != nil,
+		Expiry: expiry, Window: window, Deadline: deadline, Now: now, Limits: s.Limits,
+		User: s.userOf(session, loaded), Binds: s.UserKey != "",
 	}
-	bind := s.bind(loaded, key, session, now.Add(ttl), idle, deadline)
-	w, err := bind.Write(ctx, s.client, base, entries, meta, ttl)
+	if base != nil {
+		u := base.Plan(entries, meta)
+		u.Expiry = expiry
+		if base.Slid(window, deadline, now) {
+			u.Expiry = 0 // the load already slid it as far, from when it ran
+		}
+		c.Update = u
+	} else {
+		c.Create = sessionhash.NewCreate(key, entries, meta)
+		c.Create.Created, c.Create.Expiry = created, expiry
+	}
+	err = sessionhash.Run(s.client, s.index().Hook)(ctx, c)
 	if errors.Is(err, sessionhash.ErrGone) {
-		return nil, nil, err
+		return nil, err
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("gorillastore: save: %w", err)
+		return nil, fmt.Errorf("gorillastore: save: %w", err)
 	}
-	return w.Result(base, entries, meta), bind, nil
+	return c.Result(entries, meta), nil
 }
 
-// lifetime returns the sliding window and the absolute deadline (zero for
-// none) of a session with this MaxAge created at created.
-func (s *Store) lifetime(maxAge int, created time.Time) (idle time.Duration, deadline time.Time) {
+// lifetime returns the sliding window (ms) and the absolute deadline (Unix
+// ms; 0 for none) of a session with this MaxAge created at created (the
+// zero time when only the window is wanted). A deadline after the year
+// 9999 is an error.
+func (s *Store) lifetime(maxAge int, created time.Time) (window, deadline int64, err error) {
 	life := time.Duration(maxAge) * time.Second
 	if maxAge == 0 {
 		life = s.SessionTTL
 	}
-	if s.IdleTimeout > 0 {
-		return s.IdleTimeout, created.Add(life)
+	if s.IdleTimeout <= 0 {
+		return layout.DurationMillis(life), 0, nil
 	}
-	return life, time.Time{}
+	window = layout.DurationMillis(s.IdleTimeout)
+	if !created.IsZero() {
+		deadline, err = layout.Millis(created.Add(life))
+	}
+	return window, deadline, err
 }
 
 // issue sets the signed-ID cookie and remembers what is stored, so a second

@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/gorilla/sessions"
 
 	"github.com/redis-session/redis-session-go/hashcodec"
+	"github.com/redis-session/redis-session-go/internal/layout"
 	"github.com/redis-session/redis-session-go/internal/sessionhash"
 	"github.com/redis-session/redis-session-go/internal/token"
 	"github.com/redis-session/redis-session-go/internal/userindex"
@@ -29,14 +29,16 @@ func (s *Store) index() userindex.Index {
 	return userindex.Index{Client: s.client, Prefix: s.KeyPrefix}
 }
 
-// bind describes the user of a session around a save: as loaded, and as
-// saved: the value under UserKey, or else the user it was bound to.
-func (s *Store) bind(loaded *sessionhash.Snapshot, key string, session *sessions.Session, expiry time.Time, window time.Duration, deadline time.Time) *userindex.Bind {
-	b := s.index().ForWrite(key, loaded, expiry, window, deadline)
+// userOf returns the user the session is bound to after a save: the value
+// under UserKey, or else the binding it was loaded with.
+func (s *Store) userOf(session *sessions.Session, loaded *sessionhash.Snapshot) string {
 	if s.UserKey != "" {
-		b.User = userindex.FormatUser(session.Values[s.UserKey])
+		return userindex.FormatUser(session.Values[s.UserKey])
 	}
-	return b
+	if loaded != nil {
+		return loaded.Meta[layout.User]
+	}
+	return ""
 }
 
 // BindUser binds the saved session to userID, or unbinds it when userID is
@@ -54,7 +56,9 @@ func (s *Store) BindUser(ctx context.Context, session *sessions.Session, userID 
 			return fmt.Errorf("gorillastore: %w", err)
 		}
 	}
-	err := userindex.BindLoaded(ctx, s.client, s.index(), session.ID, s.key(session.ID), userID, s.Timeout)
+	ctx, cancel := sessionhash.DetachedContext(ctx, s.Timeout)
+	defer cancel()
+	err := s.index().BindLoaded(ctx, session.ID, s.key(session.ID), userID)
 	if errors.Is(err, hashcodec.ErrNotFound) {
 		return ErrNotSaved
 	}
@@ -81,15 +85,19 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]UserSession,
 // DeleteUserSessions ends every session bound to userID ("log out
 // everywhere") except the one with ID exceptID, which may be "" (pass
 // session.ID to keep the current one). It returns how many sessions it
-// ended. A request of an ended session still in flight cannot bring it
-// back.
+// ended. Nothing escapes it: a request of an ended session still in flight
+// cannot bring it back, and an ID regeneration or a second device's
+// request racing it cannot keep a session of that user alive, on any app
+// instance; only a login that binds a session after it started is new. If
+// it returns an error, some sessions may not have been ended: call it
+// again (their index entries are kept for that).
 func (s *Store) DeleteUserSessions(ctx context.Context, userID, exceptID string) (int, error) {
 	if err := s.check(); err != nil {
 		return 0, err
 	}
 	ctx, cancel := sessionhash.DetachedContext(ctx, s.Timeout)
 	defer cancel()
-	n, err := s.index().DeleteAll(ctx, userID, exceptID)
+	n, err := s.index().Revoke(ctx, userID, exceptID, layout.Now())
 	if err != nil {
 		return n, fmt.Errorf("gorillastore: %w", err)
 	}

@@ -52,7 +52,7 @@ func ExampleHash_Set() {
 	ctx := context.Background()
 
 	// Sessions are created by the stores; this stands in for one.
-	rdb.HSet(ctx, "sess:abc", "#created", time.Now().UnixNano(), "#idle", int64(30*time.Minute))
+	rdb.HSet(ctx, "sess:abc", "#created", time.Now().UnixMilli(), "#idle", (30 * time.Minute).Milliseconds())
 	rdb.Expire(ctx, "sess:abc", 30*time.Minute)
 
 	h := hashcodec.NewHash(rdb, "sess:abc")

@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/redis-session/redis-session-go/internal/layout"
-	"github.com/redis-session/redis-session-go/internal/slide"
+	"github.com/redis-session/redis-session-go/internal/scripts"
 )
 
 // Hash is a handle on one Redis hash (a session, or any hash another program
@@ -21,7 +22,8 @@ import (
 // min(now + idle window, absolute deadline, user index cover), where the
 // window, the deadline and the cover come from the hash's metadata
 // ("#idle", "#deadline", "#uexp") unless WithIdleTimeout overrides the
-// window.
+// window. A session past its deadline or cover, or one that was deleted
+// (its key holds a tombstone), reads as missing and refuses writes.
 //
 // A hash without session metadata (no "#created": one another program
 // wrote) is used as it is: its TTL is kept unless WithIdleTimeout is given,
@@ -38,7 +40,7 @@ import (
 type Hash struct {
 	client redis.UniversalClient
 	key    string
-	idle   int64 // window in ns; -1: the hash's own #idle; 0: never touch the TTL
+	idle   int64 // window in ms; -1: the hash's own #idle; 0: never touch the TTL
 	limits Limits
 	err    error
 }
@@ -50,7 +52,7 @@ type HashOption func(*Hash)
 // min(now+d, deadline), whatever the hash's "#idle" says. d == 0 turns
 // sliding off: operations never change the TTL.
 func WithIdleTimeout(d time.Duration) HashOption {
-	return func(h *Hash) { h.idle = max(int64(d), 0) }
+	return func(h *Hash) { h.idle = layout.DurationMillis(d) }
 }
 
 // WithLimits bounds the user data writes may leave in the hash (see Limits).
@@ -77,13 +79,14 @@ func NewHashErr(err error) *Hash {
 // Key returns the Redis key of the hash ("" for a Hash from NewHashErr).
 func (h *Hash) Key() string { return h.key }
 
-// read runs readScript. It returns nil (and no error) when the script
-// answers false: a key that is not a hash, or (mode 't') a missing one.
+// read runs the read script. It returns nil (and no error) when there is
+// nothing to read: a key that is not a hash, a session past its end, or
+// (mode 't') a missing key.
 func (h *Hash) read(ctx context.Context, args []any) ([]any, error) {
 	if h.err != nil {
 		return nil, h.err
 	}
-	res, err := readScript.Run(ctx, h.client, []string{h.key}, args...).Slice()
+	res, err := scripts.Read.Run(ctx, h.client, []string{h.key}, args...).Slice()
 	if errors.Is(err, redis.Nil) {
 		return nil, nil
 	}
@@ -108,7 +111,7 @@ func (h *Hash) Get(ctx context.Context, key string) Field {
 // each Field's Err.
 func (h *Hash) GetMulti(ctx context.Context, keys ...string) ([]Field, error) {
 	args := make([]any, 0, 3+2*len(keys))
-	args = append(args, slide.Now(), h.idle, "f")
+	args = append(args, layout.Now(), h.idle, "f")
 	for _, k := range keys {
 		f := FieldName(k)
 		args = append(args, f, TypeField(f))
@@ -121,9 +124,9 @@ func (h *Hash) GetMulti(ctx context.Context, keys ...string) ([]Field, error) {
 			out[i] = failedField(k, err)
 		case res == nil:
 			out[i] = NewField(k, nil, "", false)
-		default: // res starts with #idle, #deadline and #uexp
-			raw, present := res[3+2*i].(string)
-			t, _ := res[3+2*i+1].(string)
+		default: // value, type, value, type, ...
+			raw, present := res[2*i].(string)
+			t, _ := res[2*i+1].(string)
 			out[i] = NewField(k, []byte(raw), Type(t), present)
 		}
 	}
@@ -132,13 +135,15 @@ func (h *Hash) GetMulti(ctx context.Context, keys ...string) ([]Field, error) {
 
 // GetAll reads every user value stored under a string key, by user key.
 // Values under non-string keys (gorilla's Values[42]) are not included. A
-// missing key gives an empty map. It is one round trip (a transaction of
-// the sliding script and a native HGETALL).
+// missing key gives an empty map. It is one round trip: a transaction of
+// the read script (which slides the TTL, or deletes a session past its
+// end) and a native HGETALL, which costs far less than copying the hash
+// through Lua.
 func (h *Hash) GetAll(ctx context.Context) (map[string]Field, error) {
 	if h.err != nil {
 		return nil, h.err
 	}
-	all, _, err := slide.ReadAll(ctx, h.client, h.key, time.Duration(h.idle), false)
+	all, err := h.readAll(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("hashcodec: read %s: %w", layout.Redact(h.key), err)
 	}
@@ -151,6 +156,34 @@ func (h *Hash) GetAll(ctx context.Context) (map[string]Field, error) {
 	return out, nil
 }
 
+func (h *Hash) readAll(ctx context.Context) (map[string]string, error) {
+	for attempt := 0; ; attempt++ {
+		pipe := h.client.TxPipeline()
+		there := scripts.Read.EvalSha(ctx, pipe, []string{h.key}, layout.Now(), h.idle, "t")
+		all := pipe.HGetAll(ctx, h.key)
+		_, _ = pipe.Exec(ctx) // errors are per command, read below
+		err := there.Err()
+		if attempt == 0 && redis.HasErrorPrefix(err, "NOSCRIPT") {
+			// A new server, a restart or a failover: load the script and
+			// read again.
+			if err := scripts.Read.Load(ctx, h.client).Err(); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if errors.Is(err, redis.Nil) {
+			return nil, nil // nothing there
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := all.Err(); err != nil && !errors.Is(err, redis.Nil) && !redis.HasErrorPrefix(err, "WRONGTYPE") {
+			return nil, err
+		}
+		return all.Val(), nil
+	}
+}
+
 // Exists reports whether the field exists.
 func (h *Hash) Exists(ctx context.Context, key string) (bool, error) {
 	f := h.Get(ctx, key)
@@ -160,7 +193,7 @@ func (h *Hash) Exists(ctx context.Context, key string) (bool, error) {
 // Touch slides the TTL without reading anything and reports whether the
 // key exists.
 func (h *Hash) Touch(ctx context.Context) (bool, error) {
-	res, err := h.read(ctx, []any{slide.Now(), h.idle, "t"})
+	res, err := h.read(ctx, []any{layout.Now(), h.idle, "t"})
 	return res != nil, err
 }
 
@@ -177,7 +210,7 @@ func (h *Hash) SetMulti(ctx context.Context, values map[string]any) error {
 		return h.err
 	}
 	args := make([]any, 0, 5+3*len(values))
-	args = append(args, slide.Now(), h.idle, h.limits.Fields, h.limits.Bytes, len(values))
+	args = append(args, layout.Now(), h.idle, h.limits.Fields, h.limits.Bytes, len(values))
 	for k, v := range values {
 		raw, t, err := Encode(v)
 		if err != nil {
@@ -196,7 +229,7 @@ func (h *Hash) Delete(ctx context.Context, keys ...string) (int, error) {
 		return 0, h.err
 	}
 	args := make([]any, 0, 5+len(keys))
-	args = append(args, slide.Now(), h.idle, 0, 0, 0)
+	args = append(args, layout.Now(), h.idle, 0, 0, 0)
 	for _, k := range keys {
 		args = append(args, FieldName(k))
 	}
@@ -205,7 +238,7 @@ func (h *Hash) Delete(ctx context.Context, keys ...string) (int, error) {
 }
 
 func (h *Hash) write(ctx context.Context, args []any) (int64, error) {
-	n, err := writeScript.Run(ctx, h.client, []string{h.key}, args...).Int64()
+	n, err := scripts.Write.Run(ctx, h.client, []string{h.key}, args...).Int64()
 	if err != nil {
 		return 0, scriptErr(h.key, err)
 	}
@@ -213,32 +246,41 @@ func (h *Hash) write(ctx context.Context, args []any) (int64, error) {
 }
 
 // Incr adds delta to the integer stored under key with HINCRBY and returns
-// the result. It is atomic: concurrent Incr calls never lose an update. A
-// missing field counts as 0 and is recorded as an int. A value whose
-// recorded type is not an integer, or a result that would not fit that type
-// (int8, uint, ...), gives ErrNotInteger and changes nothing.
+// the result. It is atomic: concurrent Incr calls never lose an update. In
+// a session hash a missing field counts as 0 and is recorded as an int; a
+// value whose recorded type is not an integer (a string included), or a
+// result that would not fit that type (int8, uint, ...), gives
+// ErrNotInteger and changes nothing. In another program's hash the stored
+// text is incremented if it is an integer.
 func (h *Hash) Incr(ctx context.Context, key string, delta int64) (int64, error) {
 	if h.err != nil {
 		return 0, h.err
 	}
-	n, err := incrScript.Run(ctx, h.client, []string{h.key},
-		slide.Now(), h.idle, h.limits.Fields, h.limits.Bytes, FieldName(key), delta).Int64()
+	n, err := scripts.Incr.Run(ctx, h.client, []string{h.key},
+		layout.Now(), h.idle, h.limits.Fields, h.limits.Bytes, FieldName(key), delta, strconv.IntSize).Int64()
 	if err != nil {
 		return 0, fieldErr(key, scriptErr(h.key, err))
 	}
 	return n, nil
 }
 
-// scriptErr maps the codes the scripts raise to sentinel errors.
+// scriptErr maps the codes the scripts raise on purpose to sentinel
+// errors, with the message the script gave.
 func scriptErr(key string, err error) error {
-	msg := strings.TrimPrefix(err.Error(), "ERR ")
-	for code, sentinel := range map[string]error{"NOTFOUND": ErrNotFound, "LIMIT": ErrLimit, "NOTINT": ErrNotInteger} {
-		if rest, ok := strings.CutPrefix(msg, code); ok {
-			if rest = strings.TrimSpace(rest); rest != "" {
-				return fmt.Errorf("%w: %s: %s", sentinel, layout.Redact(key), rest)
-			}
-			return fmt.Errorf("%w: %s", sentinel, layout.Redact(key))
-		}
+	code, rest, ok := scripts.Code(err)
+	if !ok {
+		return fmt.Errorf("hashcodec: write %s: %w", layout.Redact(key), err)
 	}
-	return fmt.Errorf("hashcodec: write %s: %w", layout.Redact(key), err)
+	switch code {
+	case "NOTFOUND":
+		return fmt.Errorf("%w: %s", ErrNotFound, layout.Redact(key))
+	case "LIMIT":
+		return fmt.Errorf("%w: %s: %s", ErrLimit, layout.Redact(key), rest)
+	}
+	// NOTINT and OVERFLOW: "<type>|<the value, clipped>".
+	typ, value, _ := strings.Cut(rest, "|")
+	if code == "OVERFLOW" {
+		return fmt.Errorf("%w: the result does not fit %s (stored %q)", ErrNotInteger, typ, value)
+	}
+	return fmt.Errorf("%w: the stored value %q is a %s", ErrNotInteger, value, typ)
 }

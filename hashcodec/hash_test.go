@@ -22,9 +22,9 @@ var ctx = context.Background()
 func newSession(t *testing.T, c redis.UniversalClient, key string, idle time.Duration, deadline time.Time, fields ...any) {
 	t.Helper()
 	now := time.Now()
-	args := append([]any{"#created", now.UnixNano(), "#idle", int64(idle)}, fields...)
+	args := append([]any{"#created", now.UnixMilli(), "#idle", idle.Milliseconds()}, fields...)
 	if !deadline.IsZero() {
-		args = append(args, "#deadline", deadline.UnixNano())
+		args = append(args, "#deadline", deadline.UnixMilli())
 	}
 	require.NoError(t, c.HSet(ctx, key, args...).Err())
 	ttl := idle
@@ -80,7 +80,7 @@ func TestPastDeadlineDeletesTheKey(t *testing.T) {
 		t.Parallel()
 		key := b.Prefix + "s"
 		newSession(t, b.Client, key, time.Hour, time.Now().Add(time.Hour), "name", "ada")
-		require.NoError(t, b.Client.HSet(ctx, key, "#deadline", time.Now().Add(-time.Second).UnixNano()).Err())
+		require.NoError(t, b.Client.HSet(ctx, key, "#deadline", time.Now().Add(-time.Second).UnixMilli()).Err())
 
 		h := hashcodec.NewHash(b.Client, key)
 		f := h.Get(ctx, "name")
@@ -277,7 +277,7 @@ func TestReservedPrefixIsEscaped(t *testing.T) {
 		newSession(t, b.Client, key, time.Hour, deadline)
 		h := hashcodec.NewHash(b.Client, key)
 		require.NoError(t, h.Set(ctx, "#deadline", "user data"))
-		assert.Equal(t, strconv.FormatInt(deadline.UnixNano(), 10), b.Client.HGet(ctx, key, "#deadline").Val(), "metadata untouched")
+		assert.Equal(t, strconv.FormatInt(deadline.UnixMilli(), 10), b.Client.HGet(ctx, key, "#deadline").Val(), "metadata untouched")
 		assert.Equal(t, "user data", b.Client.HGet(ctx, key, "##deadline").Val())
 		assert.Equal(t, "user data", h.Get(ctx, "#deadline").String())
 		all, err := h.GetAll(ctx)
@@ -308,7 +308,7 @@ func TestDeleteRemovesTheValueAndItsType(t *testing.T) {
 		n, err := h.Delete(ctx, "a", "b", "c")
 		require.NoError(t, err)
 		assert.Equal(t, 2, n)
-		assert.ElementsMatch(t, []string{"#created", "#idle"}, b.Client.HKeys(ctx, key).Val())
+		assert.ElementsMatch(t, []string{"#created", "#idle", "#n", "#b"}, b.Client.HKeys(ctx, key).Val())
 		ok, err := h.Exists(ctx, "a")
 		require.NoError(t, err)
 		assert.False(t, ok)

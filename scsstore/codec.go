@@ -17,7 +17,9 @@ import (
 // way the session hash stores it. With it, a load copies the hash's fields
 // into the blob without decoding them, and a commit writes them back
 // without re-encoding: each value is encoded once (by Encode) and decoded
-// once (by Decode), instead of twice each way through gob.
+// once (by Decode), instead of twice each way through gob. Like GobCodec
+// it also carries what the store needs to write deltas, so every
+// guarantee holds (see Store).
 //
 // Use it on both sides:
 //
@@ -31,15 +33,16 @@ import (
 type Codec struct{}
 
 // fastMagic starts every Codec blob. A gob stream never starts with a zero
-// byte (its first byte is a non-zero message length), so the two formats
+// byte (its first byte is a non-zero message length), so the formats
 // cannot be confused.
-var fastMagic = []byte("\x00hcs1")
+var fastMagic = []byte("\x00hcs2")
 
 // Encode implements scs.Codec. String values, the common case, are copied
 // once, straight into the blob; others are encoded into a scratch buffer
-// first.
+// first. The blob refers to the session's state (see Store).
 func (Codec) Encode(deadline time.Time, values map[string]any) ([]byte, error) {
-	size := len(fastMagic) + 2*binary.MaxVarintLen64
+	st := stateOf(values)
+	size := len(fastMagic) + 4*binary.MaxVarintLen64 + 16
 	for k, v := range values {
 		size += len(k) + 1 + 16 + 3*binary.MaxVarintLen32
 		switch x := v.(type) {
@@ -51,9 +54,18 @@ func (Codec) Encode(deadline time.Time, values map[string]any) ([]byte, error) {
 			size += 32
 		}
 	}
-	b := appendHeader(make([]byte, 0, size), deadline, len(values))
+	n := 0
+	for k, v := range values {
+		if !reserved(k, v) {
+			n++
+		}
+	}
+	b := appendHeader(make([]byte, 0, size), deadline, n)
 	var scratch []byte
 	for k, v := range values {
+		if reserved(k, v) {
+			continue
+		}
 		if str, ok := v.(string); ok { // the common case, without a copy
 			b = appendEntry(b, hashcodec.FieldName(k), hashcodec.TypeString, str)
 			continue
@@ -65,20 +77,41 @@ func (Codec) Encode(deadline time.Time, values map[string]any) ([]byte, error) {
 		}
 		b = appendEntry(b, hashcodec.FieldName(k), t, scratch)
 	}
-	return b, nil
+	ref, _ := st.MarshalBinary()
+	return wire.Append(b, ref), nil
 }
 
-// Decode implements scs.Codec.
+// Decode implements scs.Codec. It also reads scs.GobCodec blobs.
 func (Codec) Decode(b []byte) (time.Time, map[string]any, error) {
 	if !isFastBlob(b) {
-		return scs.GobCodec{}.Decode(b)
+		return GobCodec{}.Decode(b)
 	}
-	deadline, entries, err := decodeBlob(b)
+	deadline, entries, state, err := decodeBlob(b)
 	if err != nil {
 		return time.Time{}, nil, err
 	}
 	values, err := decodeValues(entries)
-	return deadline, values, err
+	if err != nil {
+		return time.Time{}, nil, err
+	}
+	if len(state) > 0 {
+		st, err := decodeState(state)
+		if err != nil {
+			return time.Time{}, nil, err
+		}
+		if st = st.live(); st != nil {
+			associate(values, st)
+		}
+	}
+	return deadline, values, nil
+}
+
+// reserved reports whether a value is the store's own, never a user value.
+func reserved(k string, v any) bool {
+	if _, ok := v.(*sessionState); ok {
+		return true
+	}
+	return isStateKey(k)
 }
 
 func isFastBlob(b []byte) bool { return bytes.HasPrefix(b, fastMagic) }
@@ -91,10 +124,10 @@ func isFastCodec(c scs.Codec) bool {
 	return false
 }
 
-// encodeBlob lays out a Codec blob: magic, deadline (Unix ns, 0 for the
-// zero time), entry count, then field, type and bytes of each entry.
-func encodeBlob(deadline time.Time, entries []sessionhash.Entry) []byte {
-	size := len(fastMagic) + 2*binary.MaxVarintLen64
+// encodeBlob lays out a Codec blob: magic, deadline, entry count, then
+// field, type and bytes of each entry, then the session's state.
+func encodeBlob(deadline time.Time, entries []sessionhash.Entry, state []byte) []byte {
+	size := len(fastMagic) + 4*binary.MaxVarintLen64 + len(state)
 	for _, e := range entries {
 		size += e.Size() + len(e.Type) + 3*binary.MaxVarintLen32
 	}
@@ -102,16 +135,21 @@ func encodeBlob(deadline time.Time, entries []sessionhash.Entry) []byte {
 	for _, e := range entries {
 		b = appendEntry(b, e.Field, e.Type, e.Raw)
 	}
-	return b
+	return wire.Append(b, state)
 }
 
+// appendHeader writes the magic, the deadline (Unix seconds and
+// nanoseconds: every time.Time fits, years past 2262 included) and the
+// entry count.
 func appendHeader(b []byte, deadline time.Time, n int) []byte {
 	b = append(b, fastMagic...)
-	var ns int64
-	if !deadline.IsZero() {
-		ns = deadline.UnixNano()
+	if deadline.IsZero() {
+		b = append(b, 0)
+	} else {
+		b = append(b, 1)
+		b = binary.AppendVarint(b, deadline.Unix())
+		b = binary.AppendUvarint(b, uint64(deadline.Nanosecond()))
 	}
-	b = binary.AppendVarint(b, ns)
 	return binary.AppendUvarint(b, uint64(n))
 }
 
@@ -121,12 +159,20 @@ func appendEntry[T ~string | ~[]byte](b []byte, field string, t hashcodec.Type, 
 	return wire.Append(b, raw)
 }
 
-// decodeBlob parses a Codec blob.
-func decodeBlob(b []byte) (time.Time, []sessionhash.Entry, error) {
+// decodeBlob parses a Codec blob into its deadline, entries and state.
+func decodeBlob(b []byte) (time.Time, []sessionhash.Entry, []byte, error) {
 	r := wire.NewReader(b[len(fastMagic):])
 	var deadline time.Time
-	if ns := r.Varint(); ns != 0 {
-		deadline = time.Unix(0, ns).UTC()
+	switch r.Byte() {
+	case 1:
+		sec, nsec := r.Varint(), r.Uvarint()
+		if nsec >= 1e9 {
+			return time.Time{}, nil, nil, fmt.Errorf("scsstore: codec blob: %w", wire.ErrMalformed)
+		}
+		deadline = time.Unix(sec, int64(nsec)).UTC()
+	case 0:
+	default:
+		return time.Time{}, nil, nil, fmt.Errorf("scsstore: codec blob: %w", wire.ErrMalformed)
 	}
 	n := r.Count()
 	entries := make([]sessionhash.Entry, 0, n)
@@ -137,23 +183,27 @@ func decodeBlob(b []byte) (time.Time, []sessionhash.Entry, error) {
 		parts = append(parts, r.Bytes())
 		entries = append(entries, sessionhash.Entry{Type: typ})
 	}
+	state := r.Bytes()
 	if err := r.Done(); err != nil {
-		return time.Time{}, nil, fmt.Errorf("scsstore: codec blob: %w", err)
+		return time.Time{}, nil, nil, fmt.Errorf("scsstore: codec blob: %w", err)
 	}
 	strs := wire.Strings(parts) // one copy of the whole blob, shared by every entry
 	for i := range entries {
 		entries[i].Field, entries[i].Raw = strs[2*i], strs[2*i+1]
 	}
-	return deadline, entries, nil
+	return deadline, entries, state, nil
 }
 
 // encodeValues encodes a session's values as hash entries, all bytes in one
-// allocation.
+// allocation, leaving out the store's own reserved values.
 func encodeValues(values map[string]any) ([]sessionhash.Entry, error) {
 	entries := make([]sessionhash.Entry, 0, len(values))
 	ends := make([]int, 0, len(values))
 	arena := make([]byte, 0, 32*len(values))
 	for k, v := range values {
+		if reserved(k, v) {
+			continue
+		}
 		var t hashcodec.Type
 		var err error
 		if arena, t, err = hashcodec.AppendEncode(arena, v); err != nil {
@@ -195,20 +245,24 @@ func notAStringKey(field string) error {
 		Err: fmt.Errorf("%w: not a string key, which scs cannot hold", hashcodec.ErrCorrupt)})
 }
 
-// checkEntries verifies, without decoding gob, that entries can become a
-// values map: string keys only, known types, text that parses as its
-// type. It lets Find report corrupt data itself (naming the field) instead
-// of handing scs a blob it cannot decode. A gob value is checked by Decode
-// alone: decoding it twice would cost what this codec saves; a corrupt one
-// makes Decode fail with an error naming the field.
-func checkEntries(entries []sessionhash.Entry) error {
+// checkEntries verifies that entries can become a values map: string keys
+// only, known types, text that parses as its type. It lets Find report
+// corrupt data itself (naming the field) instead of handing scs a blob it
+// cannot decode. A gob value is checked too when deep is set (listings,
+// which skip what does not decode); Find leaves it to Decode, which names
+// the field as well, rather than decode it twice.
+func checkEntries(entries []sessionhash.Entry, deep bool) error {
 	for _, e := range entries {
 		if _, ok := hashcodec.UserKey(e.Field); !ok {
 			return notAStringKey(e.Field)
 		}
 		switch e.Type {
-		case hashcodec.TypeString, hashcodec.TypeBytes, hashcodec.TypeGob:
+		case hashcodec.TypeString, hashcodec.TypeBytes:
 			continue
+		case hashcodec.TypeGob:
+			if !deep {
+				continue
+			}
 		}
 		if _, err := hashcodec.Decode(e.Raw, e.Type); err != nil {
 			return fmt.Errorf("scsstore: %w", &hashcodec.FieldError{Field: e.Field, Err: err})

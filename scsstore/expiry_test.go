@@ -66,7 +66,8 @@ func TestCommitHonoursItsExpiryArgument(t *testing.T) {
 		assert.InDelta(t, float64(42*time.Second), float64(got), float64(1500*time.Millisecond))
 
 		require.NoError(t, s.CommitCtx(ctx, tok, blob, time.Now().Add(-time.Second)))
-		assert.Zero(t, b.Client.Exists(ctx, b.Prefix+tok).Val(), "an expiry in the past deletes the key")
+		assert.Empty(t, redistest.Sessions(t, b.Client, b.Prefix), "an expiry in the past ends the session")
+		assert.True(t, redistest.Tombstoned(t, b.Client, b.Prefix+tok), "for good")
 	})
 }
 

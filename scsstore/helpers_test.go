@@ -120,8 +120,14 @@ func (br *browser) token() string {
 	return br.cookie
 }
 
-// sessionKeys lists the keys under the test's prefix.
+// sessionKeys lists the keys under the test's prefix that hold a live
+// session (not tombstones, not user indexes).
 func (a *app) sessionKeys() []string {
+	return redistest.Sessions(a.t, a.b.Client, a.pfx)
+}
+
+// allKeys lists every key under the test's prefix.
+func (a *app) allKeys() []string {
 	keys, err := redistest.Keys(ctx, a.b.Client, a.pfx+"*")
 	require.NoError(a.t, err)
 	return keys
@@ -136,7 +142,7 @@ func requireTTL(t *testing.T, a *app, key string, want time.Duration) {
 // requireAllHaveTTL checks that no key under the prefix lives for ever.
 func requireAllHaveTTL(t *testing.T, a *app) {
 	t.Helper()
-	for _, k := range a.sessionKeys() {
+	for _, k := range a.allKeys() {
 		require.Greater(t, redistest.TTL(t, a.b.Client, k), time.Duration(0), "key %s has no TTL", k)
 	}
 }

@@ -60,7 +60,7 @@ func TestHostileStoredData(t *testing.T) {
 		a := newApp(t, b)
 		good := &browser{}
 		a.do(good, "/put?name=ada")
-		later := time.Now().Add(time.Hour).UnixNano()
+		later := time.Now().Add(time.Hour).UnixMilli()
 		cases := []struct {
 			name   string
 			fields []any
@@ -69,7 +69,9 @@ func TestHostileStoredData(t *testing.T) {
 		}{
 			{"no metadata", []any{"name", "x"}, nil, false},
 			{"deadline not a number", []any{"#created", "1", "#deadline", "soon", "name", "x"}, hashcodec.ErrCorrupt, false},
-			{"deadline passed", []any{"#created", "1", "#deadline", time.Now().Add(-time.Hour).UnixNano(), "name", "x"}, nil, false},
+			{"deadline passed", []any{"#created", "1", "#deadline", time.Now().Add(-time.Hour).UnixMilli(), "name", "x"}, nil, false},
+			{"deadline after the year 9999", []any{"#created", "1", "#deadline", "9999999999999999999", "name", "x"}, hashcodec.ErrCorrupt, false},
+			{"a tombstone", nil, nil, false},
 			{"idle not a number: no sliding", []any{"#created", "1", "#deadline", later, "#idle", "x", "name", "x"}, nil, true},
 			{"unknown type", []any{"#created", "1", "#deadline", later, "n", "1", "#t:n", "int128"}, hashcodec.ErrCorrupt, false},
 			{"gob garbage", []any{"#created", "1", "#deadline", later, "n", "\x07junk", "#t:n", "gob"}, hashcodec.ErrCorrupt, false},
@@ -77,7 +79,11 @@ func TestHostileStoredData(t *testing.T) {
 		}
 		for _, tc := range cases {
 			tok := token.New()
-			require.NoError(t, b.Client.HSet(ctx, a.key(tok), tc.fields...).Err())
+			if tc.fields == nil {
+				require.NoError(t, a.store.DeleteCtx(ctx, tok))
+			} else {
+				require.NoError(t, b.Client.HSet(ctx, a.key(tok), tc.fields...).Err())
+			}
 			require.NoError(t, b.Client.Expire(ctx, a.key(tok), time.Hour).Err())
 			blob, found, err := a.store.FindCtx(ctx, tok)
 			if tc.err != nil {

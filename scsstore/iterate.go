@@ -18,7 +18,15 @@ func (s *Store) All() (map[string][]byte, error) {
 // store's prefix, by token. It walks the keyspace with SCAN (never KEYS) on
 // every master of a Cluster, loads each batch in one pipeline, does not
 // extend any session's TTL, and skips keys that are not sessions of this
-// store. With no sessions it returns an empty, non-nil map.
+// store (tombstones included) and sessions whose stored data does not
+// decode, so that one corrupt session cannot make Iterate fail for all.
+// With no sessions it returns an empty, non-nil map.
+//
+// Each session comes with its own state, so an Iterate callback that
+// changes a session and calls Commit writes a delta against what the
+// listing read: it keeps what requests changed since, whether the
+// callback runs inside a request, in a background job, or in several
+// workers sharing one context.
 //
 // scs's Iterate uses this. Under HashTokenInStore, Iterate hands the stored
 // hash to the callback as the token, so sessionManager.Destroy inside the
@@ -37,9 +45,12 @@ func (s *Store) AllCtx(ctx context.Context) (map[string][]byte, error) {
 			if !s.validToken(token) {
 				continue
 			}
-			b, err := s.blob(rec, sessionhash.NewSnapshot(rec))
+			if isFastCodec(s.codec) && checkEntries(rec.Entries, true) != nil {
+				continue // a session that does not decode is left out, not fatal
+			}
+			b, err := s.blob(rec)
 			if err != nil {
-				return err
+				continue
 			}
 			mu.Lock()
 			out[token] = b

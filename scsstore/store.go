@@ -6,8 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -17,14 +16,7 @@ import (
 	"github.com/redis-session/redis-session-go/internal/layout"
 	"github.com/redis-session/redis-session-go/internal/sessionhash"
 	"github.com/redis-session/redis-session-go/internal/token"
-	"github.com/redis-session/redis-session-go/internal/userindex"
 )
-
-// LoadedStateKey is the reserved session value in which the store carries
-// what a request loaded from its Find to its Commit, the way scs itself
-// carries "__rememberMe". It never reaches Redis. It shows in
-// SessionManager.Keys; leave it alone.
-const LoadedStateKey = "__scsstore"
 
 // ErrInvalidToken is returned by Commit for a token the store's validator
 // rejects, and wrapped by every operation of Fields for such a token. (Find
@@ -44,20 +36,37 @@ var ErrNoClient = errors.New("scsstore: nil redis client")
 // (see the hashcodec package for the layout). It implements scs.Store,
 // scs.CtxStore, scs.IterableStore and scs.IterableCtxStore.
 //
-// Compared with a blob store it guarantees:
-//   - Delta commits: a commit writes only the values that changed since its
-//     request loaded the session and deletes only the ones it removed, in
-//     one atomic script, so concurrent requests that change different keys
-//     both survive, and a read-only request (even under IdleTimeout) writes
-//     nothing but the expiry.
-//   - No resurrection: a commit for a session that was deleted (Destroy,
-//     RenewToken) or expired while its request was in flight writes
-//     nothing.
-//   - Sliding expiry on load: FindCtx sets the TTL to min(now + idle
-//     window, deadline) in the same round trip, so a session stays alive
-//     under reads without a rewrite.
+// With sessionManager.Codec = store.Codec() (GobCodec, or Codec with
+// WithCodec), on one Redis or many app instances sharing it, behind any
+// middleware (timeout handlers, routers that derive contexts), when
+// clients disconnect, and in background jobs (Iterate), it guarantees:
+//   - Delta commits: a commit writes only the values that changed since
+//     what its request last saw of the session (its load, or its own
+//     previous commit) and deletes only the ones it removed, in one atomic
+//     script, so concurrent requests that change different keys both
+//     survive; Clear removes exactly what the request had loaded; a
+//     read-only request under IdleTimeout does not reach Redis at commit
+//     (its load already slid the expiry).
+//   - No resurrection: a deletion is final for every instance. Destroy,
+//     RenewToken and DeleteUserSessions leave a tombstone at the key, so a
+//     commit for a session deleted (or expired) while its request was in
+//     flight writes nothing, whatever the request did with its values; a
+//     renewal creates its new key only if the old session was alive when
+//     the renewal deleted it.
+//   - Sliding expiry on load: FindCtx moves the expiry to min(now + idle
+//     window, deadline, user index cover) in the same round trip, and every
+//     expiry is an absolute time never later than the one scs asked for.
+//   - Limits on values and bytes per session, checked atomically against
+//     what is stored, so parallel requests of one cookie cannot exceed them.
 //   - Tokens are validated before they name a key; commits and deletes are
 //     not aborted by a client disconnecting.
+//
+// With scs's own GobCodec (sessionManager.Codec left alone) the store
+// cannot see the values map, only bytes; then a request that cleared every
+// value it loaded (Clear, or Remove of each) commits the session whole,
+// replacing values other requests added meanwhile (a deleted session still
+// stays deleted), and the second commit of a new session in one request
+// (a manual Commit, then the middleware's) does too.
 //
 // A Store is safe for concurrent use.
 type Store struct {
@@ -72,7 +81,10 @@ type Store struct {
 	scanCount  int64
 	userKey    string
 	configErr  error
-	requests   requestState
+	// window is the sliding window (ms) scs asked for at this store's
+	// latest commit: a hint that lets a load slide the expiry before it
+	// knows the session (see FindCtx). Nothing relies on it being right.
+	window atomic.Int64
 }
 
 // New returns a store using c, which may be a *redis.Client, a
@@ -83,8 +95,7 @@ func New(c redis.UniversalClient, opts ...Option) *Store {
 	s := &Store{
 		client:     c,
 		prefix:     DefaultPrefix,
-		codec:      scs.GobCodec{},
-		idle:       sessionhash.SlideFromMeta,
+		codec:      GobCodec{},
 		limits:     hashcodec.DefaultLimits,
 		timeout:    DefaultTimeout,
 		validToken: token.Valid,
@@ -100,7 +111,7 @@ func New(c redis.UniversalClient, opts ...Option) *Store {
 }
 
 // Codec returns the codec the SessionManager must use with this store:
-// scs.GobCodec unless WithCodec chose another. Set it with
+// GobCodec unless WithCodec chose another. Set it with
 // sessionManager.Codec = store.Codec().
 func (s *Store) Codec() scs.Codec { return s.codec }
 
@@ -115,11 +126,13 @@ func (s *Store) Find(token string) ([]byte, bool, error) {
 }
 
 // FindCtx implements scs.CtxStore. It returns the session's data encoded
-// with the store's codec, and slides the session's TTL in the same round
-// trip. A token that is malformed, unknown, expired, or names a key that is
-// not a session gives found=false and no error; err is only for Redis
-// failures and for stored data that does not decode (the error names the
-// field).
+// with the store's codec, and slides the session's expiry in the same
+// round trip (by the window scs used at the store's latest commit, or the
+// one WithIdleTimeout sets; a second round trip corrects it in the rare
+// case the session's own window or deadline says otherwise). A token that
+// is malformed, unknown, expired, deleted, or names a key that is not a
+// session gives found=false and no error; err is only for Redis failures
+// and for stored data that does not decode (the error names the field).
 func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
 	if s.configErr != nil {
 		return nil, false, s.configErr
@@ -127,174 +140,78 @@ func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error)
 	if !s.validToken(token) {
 		return nil, false, nil
 	}
-	rec, ok, err := sessionhash.Load(ctx, s.client, s.key(token), s.idle)
+	now := layout.Now()
+	hint := s.window.Load()
+	if s.idle > 0 {
+		hint = layout.DurationMillis(s.idle)
+	}
+	rec, err := sessionhash.Load(ctx, s.client, s.key(token), now, hint)
 	if err != nil {
 		return nil, false, fmt.Errorf("scsstore: find: %w", err)
 	}
-	if !ok {
+	if rec == nil {
 		return nil, false, nil
 	}
-	snap := sessionhash.NewSnapshot(rec)
-	b, err := s.blob(rec, snap)
+	window := rec.Window()
+	if s.idle > 0 {
+		window = layout.DurationMillis(s.idle)
+	}
+	// scs commits every loaded session under an IdleTimeout; a load that
+	// fell short of the session's window leaves the slide to that commit,
+	// unless WithIdleTimeout asks for it on every load.
+	if err := sessionhash.Settle(ctx, s.client, rec, window, s.idle > 0); err != nil {
+		return nil, false, fmt.Errorf("scsstore: find: %w", err)
+	}
+	err = s.index().Refresh(ctx, s.client, token, rec, window)
+	if errors.Is(err, sessionhash.ErrGone) {
+		return nil, false, nil // its user's sessions are being revoked
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("scsstore: find: %w", err)
+	}
+	b, err := s.blob(rec)
 	if err != nil {
 		return nil, false, err
-	}
-	s.requests.loaded(ctx, snap)
-	window := s.idle
-	if window <= 0 {
-		window = rec.Idle()
-	}
-	if err := userindex.RefreshOnLoad(ctx, s.client, s.index(), token, rec, window); err != nil {
-		return nil, false, fmt.Errorf("scsstore: find: %w", err)
 	}
 	return b, true, nil
 }
 
-// blob encodes a loaded session for scs, with the snapshot that lets the
-// commit write only what changed.
-func (s *Store) blob(rec *sessionhash.Record, loaded *sessionhash.Snapshot) ([]byte, error) {
-	deadline := rec.Deadline()
+// blob encodes a loaded session for scs, with the state (see
+// sessionState) that lets its commits write only what changed.
+func (s *Store) blob(rec *sessionhash.Record) ([]byte, error) {
+	deadline := rec.Time(layout.Deadline)
 	if deadline.IsZero() {
 		return nil, fmt.Errorf("scsstore: %w", &hashcodec.FieldError{Field: layout.Deadline,
 			Err: fmt.Errorf("%w: session %s has no deadline", hashcodec.ErrCorrupt, layout.Redact(rec.Key))})
 	}
-	snap := loaded.MarshalBinary()
-	state := sessionhash.Entry{Field: LoadedStateKey, Type: hashcodec.TypeBytes, Raw: string(snap)}
+	st := &sessionState{snap: sessionhash.NewSnapshot(rec), transport: true}
 	if isFastCodec(s.codec) {
-		if err := checkEntries(rec.Entries); err != nil {
+		if err := checkEntries(rec.Entries, false); err != nil {
 			return nil, err
 		}
-		return encodeBlob(deadline, append(rec.Entries, state)), nil
+		whole, _ := st.MarshalBinary()
+		return encodeBlob(deadline, rec.Entries, whole), nil
 	}
 	values, err := decodeValues(rec.Entries)
 	if err != nil {
 		return nil, err
 	}
-	values[LoadedStateKey] = snap
-	b, err := s.codec.Encode(deadline, values)
+	values[stateTag(rec.Key)] = st
+	b, err := s.plainCodec().Encode(deadline, values)
 	if err != nil {
 		return nil, fmt.Errorf("scsstore: encode %s: %w", layout.Redact(rec.Key), err)
 	}
 	return b, nil
 }
 
-// Commit implements scs.Store; see CommitCtx.
-func (s *Store) Commit(token string, b []byte, expiry time.Time) error {
-	return s.CommitCtx(context.Background(), token, b, expiry)
-}
-
-// CommitCtx implements scs.CtxStore. It stores the session with a TTL
-// that ends at expiry (an expiry in the past deletes it). For a session
-// this process loaded, it writes only what changed, and nothing at all if
-// the session was deleted or expired meanwhile; a new session, or one whose
-// token was renewed, is written whole. Limits are checked before anything
-// is written. The write is not aborted when ctx is cancelled; the store's
-// timeout bounds it instead.
-func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
-	if s.configErr != nil {
-		return s.configErr
+// plainCodec returns the codec that encodes Find's blobs and decodes what
+// the manager committed, when that is not the fast Codec: scs's own
+// GobCodec for GobCodec (whose blobs it reads), else the one configured.
+func (s *Store) plainCodec() scs.Codec {
+	if _, ok := s.codec.(GobCodec); ok {
+		return scs.GobCodec{}
 	}
-	if !s.validToken(token) {
-		return ErrInvalidToken
-	}
-	deadline, entries, snap, err := s.parseCommit(b)
-	if err != nil {
-		return err
-	}
-	if err := s.limits.Check(sessionhash.Stats(entries)); err != nil {
-		return fmt.Errorf("scsstore: commit: %w", err)
-	}
-	now := time.Now()
-	key := s.key(token)
-	if snap != nil && snap.Key != key && key == s.key(hashToken(strings.TrimPrefix(snap.Key, s.prefix))) {
-		// scs's Iterate under HashTokenInStore hands back the stored hash as
-		// the token and then hashes it again: this is still the session
-		// that was loaded, not a new one.
-		key = snap.Key
-	}
-	var fromValues *sessionhash.Snapshot
-	if snap != nil && snap.Key == key {
-		fromValues = snap
-	}
-	if known := s.requests.get(ctx, key, fromValues); known != nil {
-		// What this request last loaded or wrote here, which may be newer
-		// than what the values carry (see requestState).
-		snap = known
-	}
-	window := s.idleAt(now, deadline, expiry)
-	meta := map[string]string{
-		layout.Deadline: sessionhash.FormatTime(deadline),
-		layout.Idle:     strconv.FormatInt(int64(window), 10),
-	}
-	if snap == nil || snap.Key != key {
-		meta[layout.Created] = sessionhash.FormatTime(now)
-		if snap != nil && snap.Meta[layout.Created] != "" {
-			meta[layout.Created] = snap.Meta[layout.Created] // a renewed token continues the session
-		}
-	}
-	runCtx, cancel := sessionhash.DetachedContext(ctx, s.timeout)
-	defer cancel()
-	bind := s.bind(snap, key, entries, expiry, window, deadline)
-	w, err := bind.Write(runCtx, s.client, snap, entries, meta, expiry.Sub(now))
-	if errors.Is(err, sessionhash.ErrGone) {
-		return nil // deleted or expired meanwhile: nothing is brought back
-	}
-	if err != nil {
-		return fmt.Errorf("scsstore: commit: %w", err)
-	}
-	bind.After(runCtx)
-	s.requests.wrote(ctx, w.Result(snap, entries, meta), w.Create)
-	return nil
-}
-
-// idleAt returns the sliding window to record: the configured one, or the
-// one scs used for this commit (expiry = min(deadline, now+IdleTimeout)),
-// to the millisecond. Zero means no window: the TTL ends at the deadline.
-func (s *Store) idleAt(now, deadline, expiry time.Time) time.Duration {
-	if s.idle > 0 {
-		return s.idle
-	}
-	if !expiry.Before(deadline) {
-		return 0
-	}
-	return max(expiry.Sub(now).Round(time.Millisecond), 0)
-}
-
-// parseCommit decodes a committed blob into entries, the deadline and the
-// snapshot taken at load (nil for a session this process did not load).
-func (s *Store) parseCommit(b []byte) (time.Time, []sessionhash.Entry, *sessionhash.Snapshot, error) {
-	var deadline time.Time
-	var entries []sessionhash.Entry
-	var err error
-	if isFastBlob(b) != isFastCodec(s.codec) {
-		// Loads would hand scs blobs its codec cannot read: say so now,
-		// rather than fail every later request with a decoding error.
-		return deadline, nil, nil, ErrCodecMismatch
-	}
-	if isFastBlob(b) {
-		deadline, entries, err = decodeBlob(b)
-	} else {
-		var values map[string]any
-		if deadline, values, err = s.codec.Decode(b); err != nil {
-			return deadline, nil, nil, fmt.Errorf("scsstore: decode commit: %w", err)
-		}
-		entries, err = encodeValues(values)
-	}
-	if err != nil {
-		return deadline, nil, nil, err
-	}
-	for i, e := range entries {
-		if e.Field != LoadedStateKey {
-			continue
-		}
-		entries = append(entries[:i], entries[i+1:]...)
-		snap, err := sessionhash.UnmarshalSnapshot([]byte(e.Raw))
-		if err != nil {
-			return deadline, nil, nil, fmt.Errorf("scsstore: value %q: %w", LoadedStateKey, err)
-		}
-		return deadline, entries, snap, nil
-	}
-	return deadline, entries, nil, nil
+	return s.codec
 }
 
 // hashToken is scs's hashToken: SHA-256, unpadded base64url.
@@ -308,8 +225,11 @@ func (s *Store) Delete(token string) error {
 	return s.DeleteCtx(context.Background(), token)
 }
 
-// DeleteCtx implements scs.CtxStore. Deleting an unknown, empty or
-// malformed token is a no-op. The delete is not aborted when ctx is
+// DeleteCtx implements scs.CtxStore. It ends the session for good: its key
+// holds a tombstone for as long as the session could still have lived, so
+// no request in flight, on any instance, can bring it back. Deleting an
+// unknown, empty or malformed token is a no-op (a well-formed unknown one
+// leaves a short tombstone). The delete is not aborted when ctx is
 // cancelled; the store's timeout bounds it instead.
 func (s *Store) DeleteCtx(ctx context.Context, token string) error {
 	if s.configErr != nil {
@@ -320,7 +240,7 @@ func (s *Store) DeleteCtx(ctx context.Context, token string) error {
 	}
 	ctx, cancel := sessionhash.DetachedContext(ctx, s.timeout)
 	defer cancel()
-	if err := s.client.Del(ctx, s.key(token)).Err(); err != nil {
+	if _, err := sessionhash.Delete(ctx, s.client, s.key(token), layout.Now()); err != nil {
 		return fmt.Errorf("scsstore: delete: %w", err)
 	}
 	return nil
@@ -330,9 +250,9 @@ func (s *Store) DeleteCtx(ctx context.Context, token string) error {
 // session with this token, straight from Redis, without loading the rest.
 // Pass sessionManager.Token(ctx); with HashTokenInStore, configure the
 // store WithHashedTokens. It does no I/O. When there is no such session
-// (no token yet, a malformed one, or one that expired) every operation
-// fails with an error wrapping hashcodec.ErrNotFound (and ErrInvalidToken
-// for a malformed token).
+// (no token yet, a malformed one, or one that expired or was deleted)
+// every operation fails with an error wrapping hashcodec.ErrNotFound (and
+// ErrInvalidToken for a malformed token).
 //
 // Values written through Fields are seen by the next request that loads
 // the session; a request that already loaded it keeps its own copy, and its

@@ -4,9 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
-	"github.com/redis-session/redis-session-go/hashcodec"
+	"github.com/redis-session/redis-session-go/internal/layout"
 	"github.com/redis-session/redis-session-go/internal/sessionhash"
 	"github.com/redis-session/redis-session-go/internal/userindex"
 )
@@ -55,24 +54,6 @@ func (s *Store) storedToken(token string) (string, error) {
 	return token, nil
 }
 
-// bind describes the user of a session around a commit: as loaded (snap),
-// and as committed: the value under the user key, or else the user it was
-// bound to.
-func (s *Store) bind(snap *sessionhash.Snapshot, key string, entries []sessionhash.Entry, expiry time.Time, window time.Duration, deadline time.Time) *userindex.Bind {
-	b := s.index().ForWrite(key, snap, expiry, window, deadline)
-	if s.userKey != "" {
-		b.User = ""
-		field := hashcodec.FieldName(s.userKey)
-		for _, e := range entries {
-			if e.Field == field {
-				v, _ := hashcodec.Decode(e.Raw, e.Type)
-				b.User = userindex.FormatUser(v)
-			}
-		}
-	}
-	return b
-}
-
 // BindUser binds the committed session with this token to userID, or
 // unbinds it when userID is "". Pass sessionManager.Token(ctx) (the store
 // hashes it WithHashedTokens). Most apps use WithUserKey instead. A session
@@ -90,8 +71,9 @@ func (s *Store) BindUser(ctx context.Context, token, userID string) error {
 			return fmt.Errorf("scsstore: %w", err)
 		}
 	}
-	err = userindex.BindLoaded(ctx, s.client, s.index(), stored, s.key(stored), userID, s.timeout)
-	if err != nil {
+	ctx, cancel := sessionhash.DetachedContext(ctx, s.timeout)
+	defer cancel()
+	if err := s.index().BindLoaded(ctx, stored, s.key(stored), userID); err != nil {
 		return fmt.Errorf("scsstore: bind user: %w", err)
 	}
 	return nil
@@ -114,8 +96,12 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]UserSession,
 // DeleteUserSessions ends every session bound to userID ("log out
 // everywhere") except the one with exceptToken, which may be "" (pass
 // sessionManager.Token(ctx) to keep the current one). It returns how many
-// sessions it ended. A request of an ended session still in flight cannot
-// bring it back.
+// sessions it ended. Nothing escapes it: a request of an ended session
+// still in flight cannot bring it back, and a renewal (RenewToken) or a
+// second device's request racing it cannot keep a session of that user
+// alive, on any app instance; only a login that binds a session after it
+// started is new. If it returns an error, some sessions may not have been
+// ended: call it again (their index entries are kept for that).
 func (s *Store) DeleteUserSessions(ctx context.Context, userID, exceptToken string) (int, error) {
 	if s.configErr != nil {
 		return 0, s.configErr
@@ -129,7 +115,7 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID, exceptToken stri
 	}
 	ctx, cancel := sessionhash.DetachedContext(ctx, s.timeout)
 	defer cancel()
-	n, err := s.index().DeleteAll(ctx, userID, except)
+	n, err := s.index().Revoke(ctx, userID, except, layout.Now())
 	if err != nil {
 		return n, fmt.Errorf("scsstore: %w", err)
 	}

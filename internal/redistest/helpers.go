@@ -1,6 +1,8 @@
 package redistest
 
 import (
+	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -36,3 +38,35 @@ func (g *Gate) Wait() { close(g.Arrived); <-g.released }
 
 // Release lets the waiting handler go on.
 func (g *Gate) Release() { close(g.released) }
+
+// Sessions returns the keys under prefix that hold a live session: a hash
+// with #created, not a tombstone, not a user index.
+func Sessions(t testing.TB, c redis.UniversalClient, prefix string) []string {
+	t.Helper()
+	keys, err := Keys(context.Background(), c, prefix+"*")
+	if err != nil {
+		t.Fatalf("keys %s*: %v", prefix, err)
+	}
+	var out []string
+	for _, k := range keys {
+		ok, err := c.HExists(context.Background(), k, "#created").Result()
+		if err == nil && ok {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// Tombstoned reports whether key holds a deleted session's tombstone.
+func Tombstoned(t testing.TB, c redis.UniversalClient, key string) bool {
+	t.Helper()
+	v, err := c.Get(context.Background(), key).Result()
+	return err == nil && strings.HasPrefix(v, "tombstone")
+}
+
+// Live reports whether key holds a live session (a hash with #created).
+func Live(t testing.TB, c redis.UniversalClient, key string) bool {
+	t.Helper()
+	ok, err := c.HExists(context.Background(), key, "#created").Result()
+	return err == nil && ok
+}

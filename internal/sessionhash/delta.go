@@ -1,29 +1,24 @@
 package sessionhash
 
 import (
-	"encoding/binary"
-	"fmt"
 	"hash/maphash"
-	"maps"
-	"time"
 
 	"github.com/redis-session/redis-session-go/internal/layout"
-	"github.com/redis-session/redis-session-go/internal/wire"
 )
 
-// Snapshot remembers what a request loaded: the key, a fingerprint of every
-// user field and the metadata. Plan compares a commit against it to write
-// only what changed. Fingerprints are keyed per process; a Snapshot never
-// leaves the process that made it.
+// Snapshot remembers what a request last saw of a session (its load, or
+// its own last write): the key, a fingerprint of every user field, the
+// metadata, and when and with which expiry it was taken. A commit is
+// planned against it to write only what changed. Fingerprints are keyed
+// per process; a Snapshot never leaves the process that made it.
 type Snapshot struct {
 	Key  string
 	Sums map[string]uint64
 	Meta map[string]string
+	// LoadedAt and Expiry are Record's: when the snapshot was taken and the
+	// key's expiry then (Unix ms; 0 when unknown).
+	LoadedAt, Expiry int64
 }
-
-// MetaTime returns a metadata field of the snapshot holding Unix ns (zero
-// if absent).
-func (s *Snapshot) MetaTime(name string) time.Time { return ParseTime(s.Meta[name]) }
 
 var seed = maphash.MakeSeed()
 
@@ -36,156 +31,181 @@ func fingerprint(e Entry) uint64 {
 	return h.Sum64()
 }
 
+// KeySum returns a per-process fingerprint of a key, for telling which
+// session a snapshot belongs to without keeping the key in the clear.
+func KeySum(key string) uint64 { return maphash.String(seed, key) }
+
 // NewSnapshot remembers rec.
 func NewSnapshot(rec *Record) *Snapshot {
-	s := &Snapshot{Key: rec.Key, Sums: make(map[string]uint64, len(rec.Entries)), Meta: rec.Meta}
+	s := &Snapshot{Key: rec.Key, Sums: make(map[string]uint64, len(rec.Entries)), Meta: rec.Meta,
+		LoadedAt: rec.LoadedAt, Expiry: rec.Expiry}
 	for _, e := range rec.Entries {
 		s.Sums[e.Field] = fingerprint(e)
 	}
 	return s
 }
 
-// Write is one commit: what to set and delete at Key, with the TTL to leave.
-type Write struct {
+// Kept reports whether entries still hold any of the snapshot's fields:
+// whether a request that moves the session to a new key continues it (a
+// token renewal) rather than starting over (Destroy, or Clear, then new
+// values).
+func (s *Snapshot) Kept(entries []Entry) bool {
+	for _, e := range entries {
+		if _, ok := s.Sums[e.Field]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// Slid reports whether the load (or write) the snapshot took already moved
+// the expiry as far as a write at now with this window (ms) and deadline
+// would, counted from when it ran (within a thousandth of the window, as
+// clocks are read a moment apart), and not later than that write would:
+// then a write with nothing else to change need not reach Redis at all.
+// Without a window the expiry is the deadline, which every write sets, so
+// it stands while the deadline does.
+func (s *Snapshot) Slid(window, deadline, now int64) bool {
+	if window == 0 {
+		return s.Meta[layout.Deadline] == FormatInt(deadline) && s.Meta[layout.Idle] == "0"
+	}
+	want := Capped(s.LoadedAt+window, deadline) - 10 - window/1000
+	return s.Expiry > 0 && s.Expiry >= want && s.Expiry <= Capped(now+window, deadline)
+}
+
+// Update is a delta commit: what to set and delete at Key while it holds a
+// live session (scripts/commit.lua).
+type Update struct {
 	Key string
-	// Create replaces whatever is at Key; otherwise the write is a delta
-	// that applies only while the session still exists.
-	Create bool
-	Set    []any // field, value, field, value, ...
-	Del    []string
-	TTL    time.Duration
-	// KeepTTL leaves the key's expiry as it is: an update of a session
-	// without a sliding window whose deadline did not move, so its TTL
-	// already ends where TTL would.
-	KeepTTL bool
-	// Cover, when set, is the new #uexp: how long the user index covers the
-	// session. The TTL is never set past the session's cover. With
-	// CoverUser set, the new cover is only applied if the session is still
-	// bound to that user (else the stored cover stays and caps the TTL).
-	Cover     time.Time
+	// Set holds field/value pairs of user values, Meta those of type and
+	// metadata fields; DelUser the user fields to delete and Del any other
+	// fields to delete (their type fields among them).
+	Set, Meta    []any
+	DelUser, Del []string
+	// Expiry is the new expiry (Unix ms), 0 to leave the TTL as it is.
+	Expiry int64
+	// Cover, when set, is the new #uexp: how long the user index covers
+	// the session; with CoverUser set it is applied only while the session
+	// is still bound to that user. The expiry never goes past the cover.
+	Cover     int64
 	CoverUser string
 }
 
-// Plan returns the write that leaves entries and meta at key. Without a
-// snapshot of that same key (a new session, a renewed token) it creates the
-// session whole; otherwise it writes the fields whose value or type changed,
-// deletes the fields that were removed, and sets the metadata that changed.
-func Plan(snap *Snapshot, key string, entries []Entry, meta map[string]string, ttl time.Duration) *Write {
-	w := &Write{Key: key, TTL: ttl, Create: snap == nil || snap.Key != key}
-	if w.Create {
-		w.Set = make([]any, 0, 4*len(entries)+2*len(meta))
-		for _, e := range entries {
-			w.Set = append(w.Set, e.Field, e.Raw)
-			if e.Type != "" {
-				w.Set = append(w.Set, layout.TypeField(e.Field), string(e.Type))
+// Changes reports whether the update writes or deletes any field.
+func (u *Update) Changes() bool {
+	return len(u.Set)+len(u.Meta)+len(u.DelUser)+len(u.Del) > 0 || u.Cover > 0
+}
+
+// Plan returns the update that turns what the snapshot saw into entries
+// and meta: the fields whose value or type changed, the loaded fields that
+// are gone, and the metadata that changed. Expiry and cover are the
+// caller's.
+func (s *Snapshot) Plan(entries []Entry, meta map[string]string) *Update {
+	u := &Update{Key: s.Key}
+	kept := 0 // entries whose field was seen
+	for _, e := range entries {
+		sum, seen := s.Sums[e.Field]
+		if seen {
+			kept++
+			if sum == fingerprint(e) {
+				continue
 			}
 		}
-		for name, v := range meta {
-			w.Set = append(w.Set, name, v)
-		}
-		return w
-	}
-	kept := 0 // entries whose field was loaded
-	for _, e := range entries {
-		sum, loaded := snap.Sums[e.Field]
-		if loaded {
-			kept++
-		}
-		if loaded && sum == fingerprint(e) {
-			continue
-		}
-		w.Set = append(w.Set, e.Field, e.Raw)
+		u.Set = append(u.Set, e.Field, e.Raw)
 		if e.Type == "" {
-			w.Del = append(w.Del, layout.TypeField(e.Field))
+			if seen {
+				u.Del = append(u.Del, layout.TypeField(e.Field))
+			}
 		} else {
-			w.Set = append(w.Set, layout.TypeField(e.Field), string(e.Type))
+			u.Meta = append(u.Meta, layout.TypeField(e.Field), string(e.Type))
 		}
 	}
-	if kept < len(snap.Sums) { // some loaded fields are gone
-		seen := make(map[string]struct{}, len(entries))
+	if kept < len(s.Sums) { // some fields that were seen are gone
+		present := make(map[string]struct{}, len(entries))
 		for _, e := range entries {
-			seen[e.Field] = struct{}{}
+			present[e.Field] = struct{}{}
 		}
-		for f := range snap.Sums {
-			if _, ok := seen[f]; !ok {
-				w.Del = append(w.Del, f, layout.TypeField(f))
+		for f := range s.Sums {
+			if _, ok := present[f]; !ok {
+				u.DelUser = append(u.DelUser, f)
+				u.Del = append(u.Del, layout.TypeField(f))
 			}
 		}
 	}
 	for name, v := range meta {
-		if old, ok := snap.Meta[name]; !ok || old != v {
-			w.Set = append(w.Set, name, v)
+		if old, ok := s.Meta[name]; !ok || old != v {
+			u.Meta = append(u.Meta, name, v)
 		}
 	}
-	w.KeepTTL = meta[layout.Idle] == "0" && meta[layout.Deadline] != "0" && meta[layout.Deadline] == snap.Meta[layout.Deadline] &&
-		snap.Meta[layout.Idle] == "0" && ttl > 0
-	return w
+	return u
 }
 
-// Result returns the snapshot of what is stored at w.Key once w has run,
-// given the snapshot, entries and metadata w was planned from.
-func (w *Write) Result(base *Snapshot, entries []Entry, meta map[string]string) *Snapshot {
-	stored := maps.Clone(meta)
-	if !w.Create && base != nil {
-		stored = maps.Clone(base.Meta)
-		maps.Copy(stored, meta)
-		for _, f := range w.Del {
-			delete(stored, f)
+// After returns the snapshot of what is stored once u was applied over
+// what s saw, with entries as the session's values; at is when the write
+// ran. When u left the expiry alone, the snapshot keeps s's expiry and the
+// time it was set.
+func (s *Snapshot) After(u *Update, entries []Entry, at int64) *Snapshot {
+	meta := make(map[string]string, len(s.Meta)+len(u.Meta)/2)
+	for k, v := range s.Meta {
+		meta[k] = v
+	}
+	for i := 0; i+1 < len(u.Meta); i += 2 {
+		name := u.Meta[i].(string)
+		if !layout.IsTypeField(name) {
+			meta[name] = u.Meta[i+1].(string)
 		}
 	}
-	if !w.Cover.IsZero() && w.CoverUser == "" {
-		// A guarded extension (CoverUser) may not have been applied: the
-		// snapshot keeps the old cover, so the next write extends again.
-		stored[layout.UserUntil] = FormatTime(w.Cover)
+	for _, f := range u.Del {
+		delete(meta, f)
 	}
-	return NewSnapshot(&Record{Key: w.Key, Entries: entries, Meta: stored})
+	if u.Cover > 0 && u.CoverUser == "" {
+		// A guarded cover (CoverUser) may not have been applied: the
+		// snapshot keeps the old one, so the next write extends again.
+		meta[layout.UserUntil] = FormatInt(u.Cover)
+	}
+	expiry := Capped(u.Expiry, ParseInt(meta[layout.UserUntil]))
+	if u.Expiry == 0 {
+		at, expiry = s.LoadedAt, s.Expiry
+	}
+	return NewSnapshot(&Record{Key: s.Key, Entries: entries, Meta: meta, LoadedAt: at, Expiry: expiry})
 }
 
-// MarshalBinary encodes the snapshot, for stores that must carry it through
-// the framework (scs carries it as a session value).
-func (s *Snapshot) MarshalBinary() []byte {
-	b := []byte{snapshotVersion}
-	b = wire.Append(b, s.Key)
-	b = binary.AppendUvarint(b, uint64(len(s.Sums)))
-	for f, sum := range s.Sums {
-		b = wire.Append(b, f)
-		b = binary.LittleEndian.AppendUint64(b, sum)
-	}
-	b = binary.AppendUvarint(b, uint64(len(s.Meta)))
-	for name, v := range s.Meta {
-		b = wire.Append(b, name)
-		b = wire.Append(b, v)
-	}
-	return b
+// Create is a session written whole (scripts/create.lua): a new session,
+// a renewed token, or the values of a request that kept nothing of what it
+// loaded replacing a live session at the same key.
+type Create struct {
+	Key string
+	// Pairs holds field/value pairs of user values, their types and the
+	// metadata (never #created, #n, #b, #user, #uexp).
+	Pairs []any
+	// Count and Bytes are the user values' number and size (Limits').
+	Count, Bytes int
+	// Created is the creation time for a session the key does not hold
+	// yet (Unix ms); a live session keeps its own.
+	Created int64
+	// Expiry is the new expiry (Unix ms, in the future).
+	Expiry int64
+	// User binds the session ("" leaves a stored binding as it is, Unbind
+	// removes it); Cover is its #uexp, required with a user.
+	User  string
+	Cover int64
 }
 
-const snapshotVersion = 1
+// Unbind is Create.User for a write that removes a stored binding.
+const Unbind = "-"
 
-// UnmarshalSnapshot decodes what MarshalBinary produced.
-func UnmarshalSnapshot(b []byte) (*Snapshot, error) {
-	r := wire.NewReader(b)
-	if r.Byte() != snapshotVersion {
-		return nil, fmt.Errorf("session snapshot: %w", wire.ErrMalformed)
+// NewCreate returns the write that stores entries and meta whole at key.
+func NewCreate(key string, entries []Entry, meta map[string]string) *Create {
+	c := &Create{Key: key, Pairs: make([]any, 0, 4*len(entries)+2*len(meta))}
+	c.Count, c.Bytes = Stats(entries)
+	for _, e := range entries {
+		c.Pairs = append(c.Pairs, e.Field, e.Raw)
+		if e.Type != "" {
+			c.Pairs = append(c.Pairs, layout.TypeField(e.Field), string(e.Type))
+		}
 	}
-	s := &Snapshot{Key: r.String()}
-	n := r.Count()
-	fields, sums := make([][]byte, 0, n), make([]uint64, 0, n)
-	for i := 0; i < n && r.Err() == nil; i++ {
-		fields = append(fields, r.Bytes())
-		sums = append(sums, r.Uint64())
+	for name, v := range meta {
+		c.Pairs = append(c.Pairs, name, v)
 	}
-	s.Sums = make(map[string]uint64, len(fields))
-	for i, f := range wire.Strings(fields) {
-		s.Sums[f] = sums[i]
-	}
-	m := r.Count()
-	s.Meta = make(map[string]string, m)
-	for i := 0; i < m && r.Err() == nil; i++ {
-		name := r.String()
-		s.Meta[name] = r.String()
-	}
-	if err := r.Done(); err != nil {
-		return nil, fmt.Errorf("session snapshot: %w", err)
-	}
-	return s, nil
+	return c
 }

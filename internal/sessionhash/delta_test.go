@@ -2,11 +2,10 @@ package sessionhash
 
 import (
 	"context"
-
-	"github.com/redis/go-redis/v9"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -15,22 +14,34 @@ import (
 
 func record() *Record {
 	return parseRecord("k", map[string]string{
-		"#created": "1", "#deadline": "2", "#idle": "3",
+		"#created": "1", "#deadline": "2000", "#idle": "3", "#n": "4", "#b": "20",
 		"name": "ada", "count": "5", "#t:count": "int", "##x": "y", "#k:int:1": "2", "#t:#k:int:1": "int",
 	})
 }
 
 func TestParseRecord(t *testing.T) {
 	r := record()
-	assert.Equal(t, map[string]string{"#created": "1", "#deadline": "2", "#idle": "3"}, r.Meta)
+	assert.Equal(t, map[string]string{"#created": "1", "#deadline": "2000", "#idle": "3", "#n": "4", "#b": "20"}, r.Meta)
 	assert.ElementsMatch(t, []Entry{
 		{Field: "name", Raw: "ada"},
 		{Field: "count", Raw: "5", Type: hashcodec.TypeInt},
 		{Field: "##x", Raw: "y"},
 		{Field: "#k:int:1", Raw: "2", Type: hashcodec.TypeInt},
 	}, r.Entries)
-	assert.Equal(t, time.Duration(3), r.Idle())
-	assert.Equal(t, time.Unix(0, 2).UTC(), r.Deadline())
+	assert.Equal(t, int64(3), r.Window())
+	assert.Equal(t, int64(2000), r.Cap())
+	assert.Equal(t, time.UnixMilli(1).UTC(), r.Created())
+}
+
+func TestCap(t *testing.T) {
+	assert.Equal(t, int64(0), Cap(0, 0))
+	assert.Equal(t, int64(5), Cap(5, 0))
+	assert.Equal(t, int64(5), Cap(0, 5))
+	assert.Equal(t, int64(3), Cap(3, 5))
+	assert.Equal(t, int64(3), Cap(5, 3))
+	assert.Equal(t, int64(9), Capped(9, 0))
+	assert.Equal(t, int64(4), Capped(9, 4))
+	assert.Equal(t, int64(3), Capped(3, 4))
 }
 
 func TestPlanWritesOnlyWhatChanged(t *testing.T) {
@@ -42,73 +53,53 @@ func TestPlanWritesOnlyWhatChanged(t *testing.T) {
 		{Field: "##x", Raw: "y", Type: hashcodec.TypeBytes}, // changed type only
 		{Field: "new", Raw: "1"},                            // added
 	} // "#k:int:1" removed
-	w := Plan(snap, "k", entries, map[string]string{"#deadline": "2", "#idle": "4"}, time.Minute)
-	assert.False(t, w.Create)
-	assert.ElementsMatch(t, []any{
-		"count", "6", "#t:count", "int",
-		"##x", "y", "#t:##x", "bytes",
-		"new", "1",
-		"#idle", "4",
-	}, w.Set)
-	assert.ElementsMatch(t, []string{"#t:new", "#k:int:1", "#t:#k:int:1"}, w.Del)
+	u := snap.Plan(entries, map[string]string{"#deadline": "2000", "#idle": "4"})
+	assert.ElementsMatch(t, []any{"count", "6", "##x", "y", "new", "1"}, u.Set)
+	assert.ElementsMatch(t, []any{"#t:count", "int", "#t:##x", "bytes", "#idle", "4"}, u.Meta)
+	assert.Equal(t, []string{"#k:int:1"}, u.DelUser)
+	assert.ElementsMatch(t, []string{"#t:#k:int:1"}, u.Del, "a new string field has no type field to delete")
 
-	same := Plan(snap, "k", r.Entries, r.Meta, time.Minute)
-	assert.Empty(t, same.Set, "a read-only commit writes no field")
-	assert.Empty(t, same.Del)
+	same := snap.Plan(r.Entries, r.Meta)
+	assert.False(t, same.Changes(), "a read-only commit writes no field")
 }
 
-func TestResultIsWhatTheWriteLeaves(t *testing.T) {
+func TestAfterIsWhatTheWriteLeaves(t *testing.T) {
 	r := record()
+	r.LoadedAt, r.Expiry = 100, 200
 	snap := NewSnapshot(r)
 	entries := []Entry{{Field: "name", Raw: "grace"}}
-	w := Plan(snap, "k", entries, map[string]string{"#idle": "4"}, time.Minute)
-	after := w.Result(snap, entries, map[string]string{"#idle": "4"})
-	assert.Equal(t, map[string]string{"#created": "1", "#deadline": "2", "#idle": "4"}, after.Meta)
-	assert.Empty(t, Plan(after, "k", entries, after.Meta, time.Minute).Set, "a commit of the same values writes nothing more")
+	u := snap.Plan(entries, map[string]string{"#idle": "4"})
+	after := snap.After(u, entries, 150)
+	assert.Equal(t, map[string]string{"#created": "1", "#deadline": "2000", "#idle": "4", "#n": "4", "#b": "20"}, after.Meta)
+	assert.Equal(t, int64(100), after.LoadedAt, "the expiry was left alone: it still counts from the load")
+	assert.Equal(t, int64(200), after.Expiry)
+	assert.False(t, after.Plan(entries, after.Meta).Changes(), "a commit of the same values writes nothing more")
 
-	cover := time.Unix(0, 99)
-	w.Cover = cover
-	assert.Equal(t, FormatTime(cover), w.Result(snap, entries, nil).Meta["#uexp"], "a cover set by the write")
-	w.CoverUser = "u"
-	assert.NotContains(t, w.Result(snap, entries, nil).Meta, "#uexp",
+	u.Expiry = 900
+	moved := snap.After(u, entries, 150)
+	assert.Equal(t, int64(150), moved.LoadedAt)
+	assert.Equal(t, int64(900), moved.Expiry)
+
+	u.Cover = 99
+	assert.Equal(t, "99", snap.After(u, entries, 150).Meta["#uexp"], "a cover set by the write")
+	u.CoverUser = "u"
+	assert.NotContains(t, snap.After(u, entries, 150).Meta, "#uexp",
 		"a guarded cover may not have been applied, so it is not assumed")
 }
 
-func TestPlanCreatesWithoutASnapshotOfThatKey(t *testing.T) {
-	r := record()
-	for _, snap := range []*Snapshot{nil, NewSnapshot(r)} {
-		w := Plan(snap, "other", r.Entries, map[string]string{"#created": "9"}, time.Minute)
-		assert.True(t, w.Create)
-		assert.Len(t, w.Set, 2*(len(r.Entries)+2+1), "every entry, its type, and the metadata")
-	}
-}
-
-func TestSnapshotRoundTrip(t *testing.T) {
+func TestKept(t *testing.T) {
 	snap := NewSnapshot(record())
-	got, err := UnmarshalSnapshot(snap.MarshalBinary())
-	require.NoError(t, err)
-	assert.Equal(t, snap, got)
+	assert.True(t, snap.Kept([]Entry{{Field: "name", Raw: "other"}}), "a renewal keeps the values")
+	assert.False(t, snap.Kept([]Entry{{Field: "flash", Raw: "bye"}}), "Destroy or Clear, then new values")
+	assert.False(t, snap.Kept(nil))
 }
 
-func FuzzUnmarshalSnapshot(f *testing.F) {
-	f.Add(NewSnapshot(record()).MarshalBinary())
-	f.Add([]byte{1, 0, 0, 0})
-	f.Fuzz(func(t *testing.T, b []byte) {
-		snap, err := UnmarshalSnapshot(b)
-		if err != nil {
-			return
-		}
-		again, err := UnmarshalSnapshot(snap.MarshalBinary())
-		require.NoError(t, err)
-		assert.Equal(t, snap, again)
-	})
-}
-
-func TestTTLMillisNeverCutsShort(t *testing.T) {
-	assert.Equal(t, int64(0), ttlMillis(0))
-	assert.Equal(t, int64(0), ttlMillis(-time.Second))
-	assert.Equal(t, int64(1), ttlMillis(time.Nanosecond))
-	assert.Equal(t, int64(1500), ttlMillis(1500*time.Millisecond))
+func TestNewCreateCountsWhatItWrites(t *testing.T) {
+	r := record()
+	c := NewCreate("k", r.Entries, map[string]string{"#deadline": "9"})
+	assert.Equal(t, 4, c.Count)
+	assert.Equal(t, len("name")+3+len("count")+1+len("##x")+1+len("#k:int:1")+1, c.Bytes)
+	assert.Len(t, c.Pairs, 2*(len(r.Entries)+2+1), "every entry, the types of the typed ones, and the metadata")
 }
 
 func TestGlobEscape(t *testing.T) {
@@ -117,9 +108,13 @@ func TestGlobEscape(t *testing.T) {
 
 func TestErrorsDoNotCarryTokens(t *testing.T) {
 	tok := "4xv2Yw7Q1n9Jk3t0Hq8uVb6ZcRm5Ls2Pa1Ed7Gf0WiA"
-	w := &Write{Key: "scs:hash:" + tok, TTL: time.Second}
-	err := w.Run(context.Background(), redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialerRetries: 1}))
+	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialerRetries: 1})
+	u := &Update{Key: "scs:hash:" + tok, Expiry: time.Now().Add(time.Minute).UnixMilli()}
+	err := u.Run(context.Background(), c, time.Now().UnixMilli(), hashcodec.Limits{})
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), tok[11:], "no more than 11 characters (66 of 256 bits) of a token")
 	assert.Contains(t, err.Error(), "scs:hash:"+tok[:11]+"…")
+	_, err = Load(context.Background(), c, "scs:hash:"+tok, time.Now().UnixMilli(), 1000)
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), tok[11:])
 }

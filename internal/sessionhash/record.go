@@ -1,7 +1,9 @@
 // Package sessionhash is the session engine both stores share: it loads a
-// session hash (sliding its TTL in the same round trip), remembers what was
-// loaded, and commits only what changed, atomically, without ever bringing
-// back a session that was deleted or expired in the meantime.
+// session hash and slides its expiry in the same round trip, remembers
+// what was loaded, and commits only what changed, atomically, without
+// ever bringing back a session that was deleted or expired in the
+// meantime. Deletions leave tombstones (see internal/layout), so that they
+// are final for every app instance.
 package sessionhash
 
 import (
@@ -24,24 +26,39 @@ type Entry struct {
 // Size is what the entry counts against Limits.Bytes.
 func (e Entry) Size() int { return len(e.Field) + len(e.Raw) }
 
+// Stats returns the number of entries and their size, as Limits counts them.
+func Stats(entries []Entry) (fields, size int) {
+	for _, e := range entries {
+		size += e.Size()
+	}
+	return len(entries), size
+}
+
 // Record is a session as loaded from Redis.
 type Record struct {
 	Key     string
 	Entries []Entry
 	// Meta holds the metadata fields (#created, #deadline, #idle, #maxage,
-	// ...) as stored; type fields are folded into Entries.
+	// #user, #uexp, ...) as stored; type fields are folded into Entries.
 	Meta map[string]string
+	// LoadedAt is when the load ran, and Expiry the key's expiry (both
+	// Unix ms) once the load's slide was applied; Expiry is 0 when the load
+	// did not ask (it left the TTL alone).
+	LoadedAt, Expiry int64
 }
 
 // parseRecord splits an HGETALL reply into entries and metadata.
 func parseRecord(key string, all map[string]string) *Record {
-	r := &Record{Key: key, Meta: make(map[string]string, 4), Entries: make([]Entry, 0, len(all))}
-	types := make(map[string]string)
+	r := &Record{Key: key, Meta: make(map[string]string, 8), Entries: make([]Entry, 0, len(all))}
+	var types map[string]string
 	for f, v := range all {
 		switch {
 		case hashcodec.IsUserField(f):
 			r.Entries = append(r.Entries, Entry{Field: f, Raw: v})
 		case strings.HasPrefix(f, layout.TypePrefix):
+			if types == nil {
+				types = make(map[string]string)
+			}
 			types[f[len(layout.TypePrefix):]] = v
 		default:
 			r.Meta[f] = v
@@ -59,39 +76,41 @@ func ParseInt(v string) int64 {
 	return n
 }
 
-// ParseTime reads a metadata value holding Unix ns: zero when absent,
-// unparsable or not positive (FormatTime's "0").
-func ParseTime(v string) time.Time {
-	if n := ParseInt(v); n > 0 {
-		return time.Unix(0, n).UTC()
-	}
-	return time.Time{}
-}
+// Int returns a numeric metadata field (0 if absent).
+func (r *Record) Int(name string) int64 { return ParseInt(r.Meta[name]) }
 
-// MetaTime returns a metadata field holding Unix ns (zero if absent).
-func (r *Record) MetaTime(name string) time.Time { return ParseTime(r.Meta[name]) }
+// Time returns a metadata field holding Unix ms (zero if absent).
+func (r *Record) Time(name string) time.Time { return layout.Time(r.Int(name)) }
 
 // Created returns the session's creation time (zero if unknown).
-func (r *Record) Created() time.Time { return r.MetaTime(layout.Created) }
+func (r *Record) Created() time.Time { return r.Time(layout.Created) }
 
-// Deadline returns the absolute deadline (zero if none).
-func (r *Record) Deadline() time.Time { return r.MetaTime(layout.Deadline) }
+// Window returns the sliding window recorded at the last write, in ms.
+func (r *Record) Window() int64 { return max(r.Int(layout.Idle), 0) }
 
-// Idle returns the sliding window recorded at the last commit.
-func (r *Record) Idle() time.Duration { return time.Duration(ParseInt(r.Meta[layout.Idle])) }
+// Cap returns when the session ends whatever its TTL says: the earlier of
+// its deadline and its user index cover, in Unix ms; 0 for neither.
+func (r *Record) Cap() int64 { return Cap(r.Int(layout.Deadline), r.Int(layout.UserUntil)) }
 
-// FormatTime renders a time as metadata stores it (Unix ns; "0" for zero).
-func FormatTime(t time.Time) string {
-	if t.IsZero() {
-		return "0"
+// Cap returns the earlier of a deadline and a cover that is set (> 0), or
+// 0 when neither is: scripts' cap().
+func Cap(deadline, cover int64) int64 {
+	switch {
+	case deadline > 0 && (cover <= 0 || deadline < cover):
+		return deadline
+	case cover > 0:
+		return cover
 	}
-	return strconv.FormatInt(t.UnixNano(), 10)
+	return 0
 }
 
-// Stats returns the number of entries and their size, as Limits counts them.
-func Stats(entries []Entry) (fields, size int) {
-	for _, e := range entries {
-		size += e.Size()
+// Capped returns at, or c when that is set and earlier: scripts' capped().
+func Capped(at, c int64) int64 {
+	if c > 0 && c < at {
+		return c
 	}
-	return len(entries), size
+	return at
 }
+
+// FormatInt renders a metadata number.
+func FormatInt(n int64) string { return strconv.FormatInt(n, 10) }

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/redis-session/redis-session-go/internal/layout"
 )
 
 // DefaultScanCount is the COUNT hint for SCAN: large enough that listing a
@@ -12,9 +14,11 @@ import (
 // blocks Redis for long.
 const DefaultScanCount = 1000
 
-// ScanRecords visits every session under prefix, on every master of a
-// Cluster (or every shard of a Ring), with SCAN MATCH — never KEYS — and
-// loads each batch in one pipeline without sliding any TTL. fn receives the
+// ScanRecords visits every live session under prefix, on every master of
+// a Cluster (or every shard of a Ring), with SCAN MATCH — never KEYS — and
+// loads each batch in one pipeline without sliding any TTL. Keys that hold
+// no live session (tombstones, other types, hashes without #created,
+// sessions past their deadline or cover) are left out. fn receives the
 // records of one batch; it may be called from several goroutines at once
 // (one per node) but never concurrently for the same node.
 func ScanRecords(ctx context.Context, c redis.UniversalClient, prefix string, count int64, fn func([]*Record) error) error {
@@ -57,6 +61,39 @@ func scanNode(ctx context.Context, c redis.Cmdable, prefix string, count int64, 
 		}
 		cursor = next
 	}
+}
+
+// loadBatch loads several sessions in one pipeline of HGETALLs, sliding no
+// TTL. Keys that hold no live session are left out.
+func loadBatch(ctx context.Context, c redis.Cmdable, keys []string) ([]*Record, error) {
+	cmds := make([]*redis.MapStringStringCmd, len(keys))
+	_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, key := range keys {
+			cmds[i] = p.HGetAll(ctx, key)
+		}
+		return nil
+	})
+	if err != nil && !wrongType(err) {
+		return nil, err
+	}
+	now := layout.Now()
+	out := make([]*Record, 0, len(keys))
+	for i, cmd := range cmds {
+		all, err := cmd.Result()
+		if err != nil && !wrongType(err) {
+			return nil, err
+		}
+		if _, ok := all[layout.Created]; !ok {
+			continue
+		}
+		rec := parseRecord(keys[i], all)
+		rec.LoadedAt = now
+		if end := rec.Cap(); end > 0 && end <= now {
+			continue
+		}
+		out = append(out, rec)
+	}
+	return out, nil
 }
 
 // globEscape quotes the characters SCAN MATCH treats specially.

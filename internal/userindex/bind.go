@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -17,193 +15,215 @@ import (
 )
 
 // Cover returns how long an index entry must cover a session that expires
-// at expiry: its deadline if it has one (it cannot live longer), else two
-// sliding windows past its expiry, so that the entry needs extending at
-// most once per window.
-func Cover(expiry time.Time, window time.Duration, deadline time.Time) time.Time {
-	if !deadline.IsZero() {
-		return deadline
+// at expiry (Unix ms) and slides by window (ms): two windows past its
+// expiry, so that the entry needs extending at most once per window, but
+// never past the session's deadline (0 for none), which it cannot outlive.
+func Cover(expiry, window, deadline int64) int64 {
+	c := expiry + 2*window
+	if deadline > 0 && (c > deadline || window == 0) {
+		c = deadline
 	}
-	return expiry.Add(2 * window)
+	return c
 }
 
-// Bind describes the user of one session around one write: who it was
-// bound to (as loaded) and who it will be bound to. Use it in three steps:
-// Before (prepare the index), Apply (add the binding to the write), and,
-// once the write ran, After.
-type Bind struct {
-	Index Index
-	// Token is the session's token after the write; OldToken its token as
-	// loaded ("" for a new session). They differ after a renewal.
-	Token, OldToken string
-	// User and OldUser are the user after and before ("" for none).
-	User, OldUser string
-	// OldCover is the session's #uexp as loaded.
-	OldCover time.Time
-	// Expiry, Window and Deadline are what the write leaves: the new
-	// expiry, the sliding window and the absolute deadline (zero if none).
-	Expiry   time.Time
-	Window   time.Duration
-	Deadline time.Time
-
-	added   bool      // Before added (or extended) an entry
-	cover   time.Time // the cover it added
-	rebinds bool      // the write changes the binding itself
-	unset   bool      // the write unbinds the session
+// short reports whether a cover leaves less than one window of headroom
+// past expiry (unless the deadline is closer): the entry must be extended
+// before the session slides past it.
+func short(cover, expiry, window, deadline int64) bool {
+	return cover < sessionhash.Capped(expiry+window, deadline)
 }
 
-// Before adds or extends the index entry the write needs, before the
-// session is written, and returns the metadata the write must set.
-func (b *Bind) Before(ctx context.Context) (set map[string]string, err error) {
-	if b.User == "" {
-		b.unset = b.OldUser != "" && b.Token == b.OldToken
-		return nil, nil
-	}
-	cover := Cover(b.Expiry, b.Window, b.Deadline)
-	b.rebinds = b.User != b.OldUser || b.Token != b.OldToken || b.OldCover.IsZero()
-	extend := b.Expiry.After(b.OldCover) || (b.Window > 0 && cover.Sub(b.OldCover) >= b.Window)
-	if !b.rebinds && !extend {
-		return nil, nil // the entry already covers this write
-	}
-	if err := b.Index.Add(ctx, b.User, b.Token, cover); err != nil {
-		return nil, err
-	}
-	b.added, b.cover = true, cover
-	if b.rebinds {
-		return map[string]string{layout.User: b.User}, nil
-	}
-	return nil, nil
+// binding is what a write does to the user index: the step before it, the
+// metadata it writes, and the tidy-up after it.
+type binding struct {
+	step               *Step
+	user, token        string // after the write
+	oldUser, oldToken  string // before it
+	cover              int64
+	guard, bind, unset bool // how the write records it (see apply)
 }
 
-// Apply puts the binding into w: the new cover (for a mere extension,
-// only if the session is still bound to this user when w runs, so that a
-// request that loaded an old binding cannot extend the session past the
-// cover of whoever rebound it meanwhile), and the fields to delete when
-// the write unbinds.
-func (b *Bind) Apply(w *sessionhash.Write) {
-	if b.added {
-		w.Cover = b.cover
-		if !b.rebinds && !w.Create {
-			w.CoverUser = b.User
+// plan decides the binding of a commit. The session continues its loaded
+// binding when the write continues the session itself (c.Continues) with
+// the same user: an extension when the cover runs short, a new entry when
+// the token changes. Any other user is a new binding (a login, a
+// rebinding); no user unbinds.
+func (ix Index) plan(c *sessionhash.Commit) *binding {
+	b := &binding{user: c.User, token: c.Token}
+	var oldCover int64
+	if c.Loaded != nil {
+		b.oldToken = strings.TrimPrefix(c.Loaded.Key, ix.Prefix)
+		b.oldUser = c.Loaded.Meta[layout.User]
+		oldCover = sessionhash.ParseInt(c.Loaded.Meta[layout.UserUntil])
+	}
+	if b.user == "" {
+		b.unset = b.oldUser != ""
+		return b
+	}
+	expiry := c.Expiry
+	if expiry == 0 && c.Loaded != nil {
+		expiry = max(c.Loaded.Expiry, c.Deadline)
+	}
+	b.cover = Cover(expiry, c.Window, c.Deadline)
+	continues := c.Continues && b.oldUser == b.user && b.oldToken != "" && oldCover > 0
+	switch {
+	case !continues:
+		b.step = &Step{User: b.user, Token: b.token, Cover: b.cover}
+		b.bind = true
+	case b.token != b.oldToken:
+		b.step = &Step{Continue: true, User: b.user, Token: b.token, From: b.oldToken, Cover: b.cover}
+		b.bind = true
+	case short(oldCover, expiry, c.Window, c.Deadline):
+		b.step = &Step{Continue: true, User: b.user, Token: b.token, From: b.token, Cover: b.cover}
+		b.guard = true
+	}
+	return b
+}
+
+// apply puts the binding into the write: a new binding records #user and
+// its cover; an extension its cover, applied only while the session is
+// still bound to this user (so that a request that loaded an old binding
+// cannot extend the session past the cover of whoever rebound it
+// meanwhile); an unbinding removes both.
+func (b *binding) apply(c *sessionhash.Commit) {
+	if u := c.Update; u != nil {
+		switch {
+		case b.bind:
+			u.Meta = append(u.Meta, layout.User, b.user)
+			u.Cover = b.cover
+		case b.guard:
+			u.Cover, u.CoverUser = b.cover, b.user
+		case b.unset:
+			u.Del = append(u.Del, layout.User, layout.UserUntil)
 		}
+		return
 	}
-	if b.unset && !w.Create {
-		w.Del = append(w.Del, layout.User, layout.UserUntil)
+	switch {
+	case b.user != "":
+		c.Create.User, c.Create.Cover = b.user, b.cover
+	case b.unset || c.Binds:
+		c.Create.User = sessionhash.Unbind
 	}
 }
 
-// Write plans the write that leaves entries and meta at the session's key
-// (a delta against base: see sessionhash.Plan) with this binding, and runs
-// it, the index prepared first (Before, Apply). It returns the write, for
-// its Result; sessionhash.ErrGone when the session was deleted or expired
-// meanwhile, or when ttl is spent (an expiry already past), which makes
-// the write delete the session and leaves no binding to prepare. The
-// caller runs After once nothing of the old state can come back.
-func (b *Bind) Write(ctx context.Context, c redis.Scripter, base *sessionhash.Snapshot, entries []sessionhash.Entry, meta map[string]string, ttl time.Duration) (*sessionhash.Write, error) {
-	key := b.Index.sessionKey(b.Token)
-	if ttl <= 0 {
-		err := sessionhash.Plan(base, key, entries, meta, ttl).Run(ctx, c)
-		if err == nil {
-			err = sessionhash.ErrGone
-		}
-		return nil, err
-	}
-	set, err := b.Before(ctx)
-	if err != nil {
-		return nil, err
-	}
-	maps.Copy(meta, set)
-	w := sessionhash.Plan(base, key, entries, meta, ttl)
-	b.Apply(w)
-	return w, w.Run(ctx, c)
-}
-
-// After runs once the write is done: it confirms the entry Before added
-// (so that a listing that saw the session before the write cannot prune
-// it), and removes the entry the write made stale: the old user's, when
-// the session was rebound, unbound or renewed.
+// after tidies the index once the write is done: it confirms the entry the
+// step added (so that a listing that saw the session before the write
+// cannot prune it), and removes the entry the write made stale, the old
+// user's, when the session was rebound, unbound or renewed.
 //
-// It is best effort, and reports nothing: the session is already written,
+// It is best effort and reports nothing: the session is already written,
 // and failing the request now would lose it (the framework would not send
 // its cookie, and a renewal has already deleted the old key). What a
 // failure leaves is harmless: a stale entry is pruned by the next listing
 // of its user, and an unconfirmed one is at worst pruned by a listing that
 // raced the write, and added back by the session's next extension.
-func (b *Bind) After(ctx context.Context) {
-	if b.added {
-		_ = b.Index.Confirm(ctx, b.User, b.Token, b.cover)
+func (b *binding) after(ctx context.Context, ix Index, c *sessionhash.Commit) {
+	user, oldUser, oldToken := b.user, b.oldUser, b.oldToken
+	if cr := c.Created; cr != nil && cr.Replaced {
+		// A write that replaced a live session it had not loaded: the
+		// session's binding was the stored one.
+		user, oldUser, oldToken = cr.User, cr.OldUser, b.token
 	}
-	if b.OldUser != "" && (b.OldUser != b.User || b.OldToken != b.Token) {
-		_ = b.Index.Remove(ctx, b.OldUser, b.OldToken)
+	if b.step != nil {
+		_ = ix.Confirm(ctx, b.user, b.token, b.cover)
+	}
+	if oldUser != "" && (oldUser != user || oldToken != b.token) {
+		_ = ix.Remove(ctx, oldUser, oldToken)
 	}
 }
 
-// loaded returns the Bind of a session as loaded at token, for a write
-// that keeps its token and lets it slide by window (0: none) under its
-// deadline: the furthest a use can move its expiry now. The user stays the
-// loaded one unless the caller changes it.
-func loaded(ix Index, token string, rec *sessionhash.Record, window time.Duration) *Bind {
-	b := &Bind{Index: ix, Token: token, OldToken: token, OldUser: rec.Meta[layout.User],
-		OldCover: rec.MetaTime(layout.UserUntil), User: rec.Meta[layout.User],
-		Window: window, Deadline: rec.Deadline(), Expiry: time.Now().Add(window)}
-	if !b.Deadline.IsZero() && (window == 0 || b.Deadline.Before(b.Expiry)) {
-		b.Expiry = b.Deadline
+// Hook is the sessionhash.Hook that keeps the index right around every
+// commit: the index step first (a refused one makes the commit
+// sessionhash.ErrGone, writing nothing), the binding into the write, and
+// the tidy-up once it is done.
+func (ix Index) Hook(next sessionhash.CommitFunc) sessionhash.CommitFunc {
+	return func(ctx context.Context, c *sessionhash.Commit) error {
+		b := ix.plan(c)
+		if b.step != nil {
+			ok, err := ix.Add(ctx, *b.step)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return sessionhash.ErrGone // the binding it carries on was revoked
+			}
+		}
+		b.apply(c)
+		if err := next(ctx, c); err != nil {
+			return err
+		}
+		b.after(ctx, ix, c)
+		return nil
 	}
-	return b
 }
 
-// writeLoaded prepares the index for b (see loaded) and, when the binding
-// changes, records it on the session with w, which sets the TTL; then
-// tidies the index. It returns sessionhash.ErrGone when the session no
-// longer exists.
-func (b *Bind) writeLoaded(ctx context.Context, c redis.Scripter, w *sessionhash.Write) error {
-	set, err := b.Before(ctx)
+// Refresh extends the index cover of a bound session that a load just slid
+// by window (ms), when the cover leaves less than one window of headroom,
+// and records the new cover on the session. It costs round trips only
+// then: about once per window. It returns sessionhash.ErrGone when the
+// binding was revoked meanwhile (the session is about to be ended: treat
+// it as gone).
+func (ix Index) Refresh(ctx context.Context, c redis.Scripter, token string, rec *sessionhash.Record, window int64) error {
+	user := rec.Meta[layout.User]
+	if user == "" {
+		return nil
+	}
+	deadline := rec.Int(layout.Deadline)
+	expiry := rec.Expiry
+	if expiry <= 0 {
+		expiry = sessionhash.Capped(rec.LoadedAt+window, deadline)
+	}
+	cover := rec.Int(layout.UserUntil)
+	if !short(cover, expiry, window, deadline) {
+		return nil
+	}
+	cover = Cover(expiry, window, deadline)
+	ok, err := ix.Add(ctx, Step{Continue: true, User: user, Token: token, From: token, Cover: cover})
 	if err != nil {
 		return err
 	}
-	if b.added || b.unset {
-		for k, v := range set {
-			w.Set = append(w.Set, k, v)
-		}
-		b.Apply(w)
-		if err := w.Run(ctx, c); err != nil {
-			return err
-		}
+	if !ok {
+		return sessionhash.ErrGone
 	}
-	b.After(ctx)
+	u := &sessionhash.Update{Key: rec.Key, Cover: cover, CoverUser: user}
+	if err := u.Run(ctx, c, rec.LoadedAt, hashcodec.Limits{}); err != nil {
+		return err
+	}
+	rec.Meta[layout.UserUntil] = strconv.FormatInt(cover, 10)
+	_ = ix.Confirm(ctx, user, token, cover)
 	return nil
 }
 
-// ForWrite returns the Bind of a write that leaves the session at key
-// with this expiry, window and deadline; loaded is the session as the
-// request loaded it (nil for a new one), possibly under another key. The
-// user stays the loaded one; the caller overrides User when the app binds
-// sessions by a value.
-func (ix Index) ForWrite(key string, loaded *sessionhash.Snapshot, expiry time.Time, window time.Duration, deadline time.Time) *Bind {
-	b := &Bind{Index: ix, Token: strings.TrimPrefix(key, ix.Prefix), Expiry: expiry, Window: window, Deadline: deadline}
-	if loaded != nil {
-		b.OldToken = strings.TrimPrefix(loaded.Key, ix.Prefix)
-		b.OldUser = loaded.Meta[layout.User]
-		b.OldCover = loaded.MetaTime(layout.UserUntil)
+// BindLoaded binds the session at key (named token in the index) to user,
+// or unbinds it when user is "", as the session is now in Redis. It never
+// creates the session: a missing one gives hashcodec.ErrNotFound.
+func (ix Index) BindLoaded(ctx context.Context, token, key, user string) error {
+	now := layout.Now()
+	rec, err := sessionhash.Load(ctx, ix.Client, key, now, 0)
+	if err != nil {
+		return err
 	}
-	b.User = b.OldUser
-	return b
-}
-
-// RefreshOnLoad extends the index entry of a bound session that a load
-// just slid, when its cover runs short, and records the new cover on the
-// session (which must still exist). window is the sliding window the load
-// used. It costs round trips only then: about once per window.
-func RefreshOnLoad(ctx context.Context, c redis.Scripter, ix Index, token string, rec *sessionhash.Record, window time.Duration) error {
-	if rec.Meta[layout.User] == "" || window <= 0 {
-		return nil
+	if rec == nil {
+		return hashcodec.ErrNotFound
 	}
-	b := loaded(ix, token, rec, window)
-	err := b.writeLoaded(ctx, c, &sessionhash.Write{Key: rec.Key, TTL: time.Until(b.Expiry)})
+	window, deadline := rec.Window(), rec.Int(layout.Deadline)
+	expiry := deadline
+	if window > 0 {
+		expiry = sessionhash.Capped(now+window, deadline)
+	}
+	c := &sessionhash.Commit{
+		Update: &sessionhash.Update{Key: key}, Token: token, Loaded: sessionhash.NewSnapshot(rec),
+		Continues: true, User: user, Expiry: 0, Window: window, Deadline: deadline, Now: now,
+	}
+	c.Loaded.Expiry = expiry
+	err = sessionhash.Run(ix.Client, ix.Hook)(ctx, c)
 	if errors.Is(err, sessionhash.ErrGone) {
-		return nil // deleted since the load: there is nothing left to cover
+		return hashcodec.ErrNotFound
 	}
-	return err
+	if err != nil {
+		return fmt.Errorf("bind: %w", err)
+	}
+	return nil
 }
 
 // FormatUser turns a session value into a user ID: strings as they are,
@@ -221,26 +241,4 @@ func FormatUser(v any) string {
 		return strconv.FormatInt(x, 10)
 	}
 	return fmt.Sprint(v)
-}
-
-// BindLoaded binds the session at key (named token in the index) to user,
-// or unbinds it when user is "", as the session is now in Redis. It never
-// creates the session: a missing one gives hashcodec.ErrNotFound.
-func BindLoaded(ctx context.Context, c redis.UniversalClient, ix Index, token, key, user string, timeout time.Duration) error {
-	ctx, cancel := sessionhash.DetachedContext(ctx, timeout)
-	defer cancel()
-	rec, ok, err := sessionhash.Load(ctx, c, key, sessionhash.NoSlide)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return hashcodec.ErrNotFound
-	}
-	b := loaded(ix, token, rec, rec.Idle())
-	b.User = user
-	err = b.writeLoaded(ctx, c, &sessionhash.Write{Key: key, KeepTTL: true})
-	if errors.Is(err, sessionhash.ErrGone) {
-		return hashcodec.ErrNotFound
-	}
-	return err
 }

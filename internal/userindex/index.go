@@ -1,31 +1,31 @@
 // Package userindex keeps, per user, the set of a store's sessions bound to
 // that user, so that all of them can be listed and ended ("log out
-// everywhere"). Both stores use it.
+// everywhere"), whatever races the ending. Both stores use it.
 //
 // The index of user U is a sorted set at <store prefix>user:<U>; members are
-// session tokens (as they name keys), scores how long the entry covers the
-// session (Unix ms). The session hash records its user in #user and the
-// cover in #uexp.
+// session tokens (as they name keys), scores the Unix ms until which the
+// entry covers its session. The session hash records its user in #user and
+// the cover in #uexp. The index and the sessions live on different keys, in
+// a Cluster on different slots, so they are not written atomically;
+// correctness rests on four rules:
+//   - An entry is added (or its cover extended) by the index step of a
+//     write, before the session is written with that user or cover.
+//   - Every reader treats a session past its #uexp as gone, and no write
+//     sets its expiry past it, so a session cannot outlive its entry.
+//   - An index step that carries a binding on (an extension, a token
+//     renewal, an ID regeneration) requires the entry it carries on: it is
+//     refused once the entry is gone, and then the write must not happen.
+//   - "Log out everywhere" (Revoke) removes the entries in the same step
+//     that lists them, then ends each listed session, leaving a tombstone
+//     at the key of one not written yet, which every later create refuses.
 //
-// The index and the sessions live on different keys, so in a Cluster on
-// different slots, and are not updated atomically. Correctness rests on
-// ordering and on one invariant: every bound session has an index entry
-// whose score is at least the session's expiry.
-//   - An entry is added (or its cover extended) before the session is
-//     written with that user or that cover.
-//   - A session's TTL is never set past its #uexp (the Lua sliding helper
-//     caps it there), so a session cannot outlive its entry, even when
-//     something other than a load extends it.
-//   - Entries are removed only after the session stopped being bound
-//     (unbound, rebound, renewed, deleted), or when their score is past.
-//
-// The index may therefore hold extra entries (sessions since deleted,
-// expired, or rebound); listing checks each against its session and prunes
-// those, and every entry added or extended (and every listing) prunes the
-// entries past their score. The index key lives until its highest score
-// plus a margin, so it outlives every session it lists and then
-// disappears. Nothing here ever writes a session that does not exist, so
-// the index cannot resurrect one.
+// So a session bound to the user before a revocation cannot be written
+// after it: an update finds a tombstone, a renewal or regeneration has its
+// index step refused or its new key tombstoned. Only a new binding (a
+// login) starts afresh. Entries of sessions that ended are pruned by
+// listings and by every index step; all pruning uses Redis's own clock, so
+// app servers' clock differences do not matter, and keeps an entry Margin
+// past its cover.
 package userindex
 
 import (
@@ -38,6 +38,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/redis-session/redis-session-go/internal/layout"
+	"github.com/redis-session/redis-session-go/internal/scripts"
 	"github.com/redis-session/redis-session-go/internal/sessionhash"
 )
 
@@ -55,6 +56,12 @@ func CheckUser(user string) error {
 	return nil
 }
 
+// Margin is how long an entry is kept past its cover, and an index past its
+// longest cover: more than the clock difference between any app server and
+// Redis can be, so that an app server whose clock lags cannot still see a
+// session whose entry is gone.
+const Margin = time.Minute
+
 // Index is the user index of one store.
 type Index struct {
 	Client redis.UniversalClient
@@ -67,80 +74,49 @@ type Index struct {
 // Key returns the index key of user.
 func (ix Index) Key(user string) string { return ix.Prefix + "user:" + user }
 
-func (ix Index) sessionKey(token string) string { return ix.Prefix + token }
+// SessionKey returns the key of the session named token.
+func (ix Index) SessionKey(token string) string { return ix.Prefix + token }
 
-// margin is how much longer than its entries' covers an index lives. Times
-// are the app's clock; TTLs are set relative, so latency to Redis (a few ms)
-// and clock differences between app servers stay well inside it.
-const margin = time.Minute
-
-// addScript: KEYS[1] = index; ARGV = now (ms), cover (ms), token, margin
-// (ms). Prunes entries past their cover, records the token with a cover
-// that only ever grows, and lets the key live until its highest cover plus
-// the margin.
-var addScript = redis.NewScript(`
-local key, now, cover, token = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
-redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. now)
-redis.call('ZADD', key, 'GT', cover, token)
-local top = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
-redis.call('PEXPIRE', key, math.max(tonumber(top[2]) - now, 0) + tonumber(ARGV[4]))
-return 1
-`)
-
-// Add records that user's session token is covered until cover. Call it
-// before writing the session with that user and cover.
-func (ix Index) Add(ctx context.Context, user, token string, cover time.Time) error {
-	if err := CheckUser(user); err != nil {
-		return err
-	}
-	err := addScript.Run(ctx, ix.Client, []string{ix.Key(user)}, time.Now().UnixMilli(), coverMillis(cover), token, margin.Milliseconds()).Err()
-	if err != nil {
-		return fmt.Errorf("user index %s: %w", user, err)
-	}
-	return nil
+// Step is the index step of one write.
+type Step struct {
+	// Continue carries on the binding of token From (an extension when
+	// From == Token, a renewal or regeneration otherwise); otherwise the
+	// step starts a binding (a login, a rebinding).
+	Continue bool
+	User     string
+	Token    string
+	From     string
+	Cover    int64 // Unix ms
 }
 
-// confirmScript: KEYS[1] = index; ARGV = now (ms), cover (ms), token,
-// margin (ms). Run after the session was written: re-adds the entry if a
-// listing pruned it meanwhile, and otherwise raises its score by 1 ms so
-// that a listing that saw the session before the write cannot prune it
-// (listings only prune an entry whose score is still the one they saw).
-var confirmScript = redis.NewScript(`
-local key, now, cover, token = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
-local s = redis.call('ZSCORE', key, token)
-if s then cover = math.max(tonumber(s) + 1, cover) end
-redis.call('ZADD', key, cover, token)
-local top = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
-redis.call('PEXPIRE', key, math.max(tonumber(top[2]) - now, 0) + tonumber(ARGV[4]))
-return 1
-`)
+// Add runs the step. ok is false when a Continue was refused: the entry it
+// carries on is gone (the user's sessions were revoked, or that binding
+// ended), and the write must not happen.
+func (ix Index) Add(ctx context.Context, s Step) (ok bool, err error) {
+	if err := CheckUser(s.User); err != nil {
+		return false, err
+	}
+	mode := "bind"
+	if s.Continue {
+		mode = "continue"
+	}
+	n, err := scripts.IndexAdd.Run(ctx, ix.Client, []string{ix.Key(s.User)},
+		mode, s.Token, s.Cover, s.From, Margin.Milliseconds()).Int64()
+	if err != nil {
+		return false, fmt.Errorf("user index %s: %w", s.User, err)
+	}
+	return n == 1, nil
+}
 
 // Confirm re-asserts user's entry for token after the session was written
-// with that binding (see confirmScript).
-func (ix Index) Confirm(ctx context.Context, user, token string, cover time.Time) error {
-	err := confirmScript.Run(ctx, ix.Client, []string{ix.Key(user)}, time.Now().UnixMilli(), coverMillis(cover), token, margin.Milliseconds()).Err()
+// with that binding (see scripts/index_confirm.lua).
+func (ix Index) Confirm(ctx context.Context, user, token string, cover int64) error {
+	err := scripts.IndexConfirm.Run(ctx, ix.Client, []string{ix.Key(user)}, token, cover, Margin.Milliseconds()).Err()
 	if err != nil {
 		return fmt.Errorf("user index %s: %w", user, err)
 	}
 	return nil
 }
-
-func coverMillis(cover time.Time) int64 {
-	// Rounded up, so the entry never ends before the session can.
-	return (cover.UnixNano() + int64(time.Millisecond) - 1) / int64(time.Millisecond)
-}
-
-// pruneScript: KEYS[1] = index; ARGV = now (ms), then token, score pairs.
-// Removes entries past their cover, and each given token only if its score
-// is still the one given: an entry confirmed since it was seen is kept.
-var pruneScript = redis.NewScript(`
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
-for i = 2, #ARGV, 2 do
-  local s = redis.call('ZSCORE', KEYS[1], ARGV[i])
-  if s and tonumber(s) == tonumber(ARGV[i + 1]) then redis.call('ZREM', KEYS[1], ARGV[i]) end
-end
-return 1
-`)
 
 // Remove drops tokens from user's index. Call it after the sessions stopped
 // being bound to user.
@@ -185,8 +161,7 @@ func (ix Index) List(ctx context.Context, user string) ([]Session, error) {
 		return nil, err
 	}
 	key := ix.Key(user)
-	now := time.Now()
-	entries, err := ix.Client.ZRangeByScoreWithScores(ctx, key, &redis.ZRangeBy{Min: strconv.FormatInt(now.UnixMilli(), 10), Max: "+inf"}).Result()
+	entries, err := ix.Client.ZRangeWithScores(ctx, key, 0, -1).Result()
 	if err != nil {
 		return nil, fmt.Errorf("user index %s: %w", user, err)
 	}
@@ -195,12 +170,12 @@ func (ix Index) List(ctx context.Context, user string) ([]Session, error) {
 		tokens[i], _ = e.Member.(string)
 	}
 	metas := make([]*redis.SliceCmd, len(tokens))
-	ttls := make([]*redis.DurationCmd, len(tokens))
+	ttls := make([]*redis.Cmd, len(tokens))
 	if len(tokens) > 0 {
 		_, err = ix.Client.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for i, t := range tokens {
-				metas[i] = p.HMGet(ctx, ix.sessionKey(t), layout.User, layout.Created, layout.Idle, layout.Deadline)
-				ttls[i] = p.PTTL(ctx, ix.sessionKey(t))
+				metas[i] = p.HMGet(ctx, ix.SessionKey(t), layout.User, layout.Created, layout.Idle, layout.Deadline, layout.UserUntil)
+				ttls[i] = p.Do(ctx, "pexpiretime", ix.SessionKey(t))
 			}
 			return nil
 		})
@@ -208,63 +183,73 @@ func (ix Index) List(ctx context.Context, user string) ([]Session, error) {
 			return nil, fmt.Errorf("user index %s: %w", user, err)
 		}
 	}
+	now := layout.Now()
 	var live []Session
-	var stale []any // token, score pairs
+	stale := []any{Margin.Milliseconds()} // then token, score pairs
 	for i, t := range tokens {
 		vals, _ := metas[i].Result()
-		ttl := ttls[i].Val()
-		if len(vals) != 4 || vals[0] != user || ttl <= 0 {
+		expiry, _ := ttls[i].Int64()
+		if len(vals) != 5 || str(vals[0]) != user || str(vals[1]) == "" || expiry <= now {
 			stale = append(stale, t, strconv.FormatFloat(entries[i].Score, 'f', -1, 64))
 			continue
 		}
-		s := Session{Token: t, Created: sessionhash.ParseTime(str(vals[1])), Expires: now.Add(ttl).Truncate(time.Millisecond)}
-		idle, deadline := time.Duration(sessionhash.ParseInt(str(vals[2]))), sessionhash.ParseTime(str(vals[3]))
-		if idle > 0 && (deadline.IsZero() || s.Expires.Before(deadline.Add(-time.Second))) {
-			s.LastSeen = s.Expires.Add(-idle) // not capped by the deadline: the window ran from the last use
+		end := sessionhash.Cap(sessionhash.ParseInt(str(vals[3])), sessionhash.ParseInt(str(vals[4])))
+		if end > 0 && end <= now {
+			stale = append(stale, t, strconv.FormatFloat(entries[i].Score, 'f', -1, 64))
+			continue
+		}
+		expiry = sessionhash.Capped(expiry, end)
+		s := Session{Token: t, Created: layout.Time(sessionhash.ParseInt(str(vals[1]))), Expires: layout.Time(expiry)}
+		window, deadline := sessionhash.ParseInt(str(vals[2])), sessionhash.ParseInt(str(vals[3]))
+		if window > 0 && (deadline == 0 || expiry < deadline-1000) {
+			s.LastSeen = layout.Time(expiry - window) // not capped by the deadline: the window ran from the last use
 		}
 		live = append(live, s)
 	}
-	args := append([]any{now.UnixMilli()}, stale...)
-	if err := pruneScript.Run(ctx, ix.Client, []string{key}, args...).Err(); err != nil {
+	if err := scripts.IndexPrune.Run(ctx, ix.Client, []string{key}, stale...).Err(); err != nil {
 		return nil, fmt.Errorf("user index %s: prune: %w", user, err)
 	}
 	return live, nil
 }
 
-// DeleteAll ends every session of user except the one with token except
-// (which may be ""), and returns how many it ended.
-func (ix Index) DeleteAll(ctx context.Context, user, except string) (int, error) {
-	sessions, err := ix.List(ctx, user)
-	if err != nil {
+// Revoke ends every session bound to user except the one named except
+// (which may be ""), and returns how many live sessions it ended. It first
+// removes the entries, in the same step that lists them, so that no write
+// can carry those bindings on; then it ends each listed session, leaving a
+// tombstone even where the session is not written yet (a renewal in
+// flight), so that it never will be. Sessions it fails to end get their
+// entries back, so that calling Revoke again finds them. now is the time of
+// the request (Unix ms).
+func (ix Index) Revoke(ctx context.Context, user, except string, now int64) (int, error) {
+	if err := CheckUser(user); err != nil {
 		return 0, err
 	}
-	var keys []string
-	var tokens []string
-	for _, s := range sessions {
-		if s.Token != except {
-			keys = append(keys, ix.sessionKey(s.Token))
-			tokens = append(tokens, s.Token)
-		}
-	}
-	if len(keys) == 0 {
-		return 0, nil
-	}
-	// One DEL per key: in a Cluster the sessions live on different slots.
-	cmds := make([]*redis.IntCmd, len(keys))
-	_, err = ix.Client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, k := range keys {
-			cmds[i] = p.Del(ctx, k)
-		}
-		return nil
-	})
+	listed, err := scripts.IndexRevoke.Run(ctx, ix.Client, []string{ix.Key(user)}, except, Margin.Milliseconds()).StringSlice()
 	if err != nil {
-		return 0, fmt.Errorf("user index %s: delete sessions: %w", user, err)
+		return 0, fmt.Errorf("user index %s: %w", user, err)
+	}
+	keys := make([]string, 0, len(listed)/2)
+	for i := 0; i+1 < len(listed); i += 2 {
+		keys = append(keys, ix.SessionKey(listed[i]))
 	}
 	n := 0
-	for _, c := range cmds {
-		n += int(c.Val())
+	var failed error
+	for i, e := range sessionhash.DeleteMany(ctx, ix.Client, keys, now) {
+		if e.Alive {
+			n++
+		}
+		if e.Err != nil {
+			failed = errors.Join(failed, e.Err)
+			score, _ := strconv.ParseFloat(listed[2*i+1], 64)
+			if _, err := ix.Add(ctx, Step{User: user, Token: listed[2*i], Cover: int64(score)}); err != nil {
+				failed = errors.Join(failed, err)
+			}
+		}
 	}
-	return n, ix.Remove(ctx, user, tokens...)
+	if failed != nil {
+		return n, fmt.Errorf("user index %s: end sessions: %w", user, failed)
+	}
+	return n, nil
 }
 
 // str returns an HMGET reply value as a string ("" for a missing field).

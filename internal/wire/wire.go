@@ -136,3 +136,6 @@ func Strings(parts [][]byte) []string {
 	}
 	return out
 }
+
+// Len returns the number of bytes not read yet.
+func (r *Reader) Len() int { return len(r.b) }

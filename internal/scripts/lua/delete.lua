@@ -1,0 +1,32 @@
+-- @uses tombstones num cap
+-- delete: ends a session for good.
+-- KEYS[1] = the session key. ARGV = now, floor (ms).
+-- The key is left holding a tombstone, a string every reader of hashes
+-- sees as no session and every create refuses, for as long as the session
+-- could still have lived (its expiry) and at least floor: no request in
+-- flight can bring the session back. A live session becomes
+-- TOMBSTONE_ALIVE, which a token renewal's commit requires of the session
+-- it continues; a second delete, or one that found no live session, leaves
+-- TOMBSTONE. Returns {1 if a live session was ended else 0, the user it was
+-- bound to}.
+local key = KEYS[1]
+local now, floor = tonumber(ARGV[1]), tonumber(ARGV[2])
+local kind = redis.call('TYPE', key)['ok']
+if kind == 'hash' then
+  local m = redis.call('HMGET', key, '#created', '#deadline', '#uexp', '#user')
+  local c = cap(m[2], m[3])
+  if m[1] and (c == 0 or c > now) then
+    local at = redis.call('PEXPIRETIME', key)
+    redis.call('SET', key, TOMBSTONE_ALIVE, 'PXAT', math.max(at, now + floor))
+    return {1, m[4] or ''}
+  end
+elseif kind == 'string' then
+  local v = redis.call('GET', key)
+  if v == TOMBSTONE_ALIVE then
+    redis.call('SET', key, TOMBSTONE, 'KEEPTTL')
+    return {0, ''}
+  end
+  if v == TOMBSTONE then return {0, ''} end
+end
+redis.call('SET', key, TOMBSTONE, 'PX', floor)
+return {0, ''}

@@ -1,0 +1,183 @@
+package sessionhash
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/redis-session/redis-session-go/hashcodec"
+	"github.com/redis-session/redis-session-go/internal/layout"
+	"github.com/redis-session/redis-session-go/internal/scripts"
+)
+
+// ErrGone reports a write that was not applied because the session it
+// writes no longer exists (deleted, or expired while the request ran) or
+// was deleted for good (its key holds a tombstone). Stores treat it as
+// success: the session is over, nothing is resurrected.
+var ErrGone = errors.New("session no longer exists")
+
+// TombstoneFloor is the least time a tombstone lives: long enough for the
+// requests that were in flight when a session was deleted, however close
+// to its expiry, to finish.
+const TombstoneFloor = 5 * time.Minute
+
+// Run applies the update in one round trip, at now. Limits are checked
+// against what is stored, atomically with the write. It returns ErrGone
+// when the session is gone and nothing was written, and an error wrapping
+// hashcodec.ErrLimit when the write would take it past limits.
+func (u *Update) Run(ctx context.Context, c redis.Scripter, now int64, limits hashcodec.Limits) error {
+	args := make([]any, 0, 9+len(u.Set)+len(u.Meta)+len(u.DelUser)+len(u.Del))
+	args = append(args, now, u.Expiry, limits.Fields, limits.Bytes, u.Cover, u.CoverUser,
+		len(u.Set)/2, len(u.Meta)/2, len(u.DelUser))
+	args = append(args, u.Set...)
+	args = append(args, u.Meta...)
+	for _, f := range u.DelUser {
+		args = append(args, f)
+	}
+	for _, f := range u.Del {
+		args = append(args, f)
+	}
+	n, err := scripts.Commit.Run(ctx, c, []string{u.Key}, args...).Int64()
+	if err != nil {
+		return writeErr(u.Key, err)
+	}
+	if n == 0 {
+		return ErrGone
+	}
+	return nil
+}
+
+// Created is what a Create left at its key.
+type Created struct {
+	// Replaced is set when the key held a live session, whose values the
+	// write replaced; OldUser is the user it was bound to.
+	Replaced bool
+	OldUser  string
+	// Created, User and Cover are what the key now holds (#created, #user,
+	// #uexp; "" and 0 for none).
+	Created int64
+	User    string
+	Cover   int64
+}
+
+// Run writes the session in one round trip. It returns ErrGone when the
+// key holds a tombstone: the session was deleted and stays deleted.
+func (c *Create) Run(ctx context.Context, client redis.Scripter, now int64) (*Created, error) {
+	args := make([]any, 0, 7+len(c.Pairs))
+	args = append(args, now, c.Expiry, c.Created, c.Count, c.Bytes, c.User, c.Cover)
+	args = append(args, c.Pairs...)
+	res, err := scripts.Create.Run(ctx, client, []string{c.Key}, args...).Slice()
+	if err != nil {
+		return nil, writeErr(c.Key, err)
+	}
+	if len(res) < 5 {
+		if len(res) > 0 && res[0] == int64(0) {
+			return nil, ErrGone
+		}
+		return nil, writeErr(c.Key, fmt.Errorf("unexpected reply %v", res))
+	}
+	return &Created{
+		Replaced: res[0] == int64(2),
+		Created:  ParseInt(str(res[1])),
+		User:     str(res[2]),
+		Cover:    ParseInt(str(res[3])),
+		OldUser:  str(res[4]),
+	}, nil
+}
+
+// Ended is what Delete found.
+type Ended struct {
+	// Alive is set when the key held a live session, which is now ended;
+	// User is the user it was bound to ("" for none).
+	Alive bool
+	User  string
+	// Err is DeleteMany's error for this key, if its delete failed.
+	Err error
+}
+
+// Delete ends the session at key for good in one round trip: the key holds
+// a tombstone for as long as the session could still have lived (at least
+// TombstoneFloor), so that no request in flight, on this app instance or
+// another, can write it back. Deleting a missing key leaves a tombstone
+// too, for the requests of a session that is not written yet.
+func Delete(ctx context.Context, c redis.Scripter, key string, now int64) (Ended, error) {
+	res, err := scripts.Delete.Run(ctx, c, []string{key}, now, TombstoneFloor.Milliseconds()).Slice()
+	if err != nil {
+		return Ended{}, writeErr(key, err)
+	}
+	if len(res) != 2 {
+		return Ended{}, writeErr(key, fmt.Errorf("unexpected reply %v", res))
+	}
+	return Ended{Alive: res[0] == int64(1), User: str(res[1])}, nil
+}
+
+// DeleteMany ends every session at keys, in one pipeline (go-redis splits
+// it per node in a Cluster), and returns what each delete found; Err is set
+// on the ones that failed.
+func DeleteMany(ctx context.Context, c redis.Cmdable, keys []string, now int64) []Ended {
+	cmds := make([]*redis.Cmd, len(keys))
+	_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, key := range keys {
+			cmds[i] = scripts.Delete.EvalSha(ctx, p, []string{key}, now, TombstoneFloor.Milliseconds())
+		}
+		return nil
+	})
+	if redis.HasErrorPrefix(err, "NOSCRIPT") && scripts.Delete.Load(ctx, c).Err() == nil {
+		return DeleteMany(ctx, c, keys, now)
+	}
+	out := make([]Ended, len(keys))
+	for i, cmd := range cmds {
+		res, err := cmd.Slice()
+		switch {
+		case err != nil:
+			out[i].Err = writeErr(keys[i], err)
+		case len(res) == 2:
+			out[i] = Ended{Alive: res[0] == int64(1), User: str(res[1])}
+		default:
+			out[i].Err = writeErr(keys[i], fmt.Errorf("unexpected reply %v", res))
+		}
+	}
+	return out
+}
+
+// EndedAlive reports, for the keys a request deleted itself before moving
+// the session to a new key (scs's RenewToken deletes the old token; a
+// MergeSession deletes the other session), whether each was a live session
+// ended exactly once, by that delete: its key holds TombstoneAlive. A
+// session deleted by anyone else as well (a logout, "log out everywhere"),
+// or already gone when the request deleted it, reads false, and the new
+// key must not be written. One round trip.
+func EndedAlive(ctx context.Context, c redis.Cmdable, keys ...string) (bool, error) {
+	cmds := make([]*redis.StringCmd, len(keys))
+	_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, key := range keys {
+			cmds[i] = p.Get(ctx, key)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) && !wrongType(err) {
+		return false, fmt.Errorf("check %s: %w", layout.Redact(keys[0]), err)
+	}
+	for _, cmd := range cmds {
+		if cmd.Val() != layout.TombstoneAlive {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+func writeErr(key string, err error) error {
+	if code, rest, ok := scripts.Code(err); ok && code == "LIMIT" {
+		return fmt.Errorf("%w: %s: %s", hashcodec.ErrLimit, layout.Redact(key), rest)
+	}
+	return fmt.Errorf("write %s: %w", layout.Redact(key), err)
+}
+
+// str returns a reply value as a string ("" for nil or other types).
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}

@@ -1,0 +1,352 @@
+package scsstore
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/gob"
+	"fmt"
+	"io"
+	"reflect"
+	"runtime"
+	"strings"
+	"sync"
+	"weak"
+
+	"github.com/redis-session/redis-session-go/internal/sessionhash"
+	"github.com/redis-session/redis-session-go/internal/wire"
+)
+
+// scs hands a store nothing but bytes: the blob Find returns, which scs
+// decodes into the request's values map, and the blob its Codec encodes
+// from that map at every Commit. What a commit needs to write a delta (what
+// the request last saw of its session) therefore travels with the
+// request's own session data, as a sessionState:
+//
+//   - With the store's codecs (Codec, GobCodec), the state belongs to the
+//     values map itself: the codec's Decode associates it with the map it
+//     returns, its Encode finds it by the map's identity, even after Clear
+//     emptied the map, and for a new session creates it. Nothing shows in
+//     the values.
+//   - With another codec (scs's own GobCodec), the state rides in the map
+//     as a reserved value under LoadedStatePrefix, which that codec encodes
+//     through the state's own binary form. Clear removes it, and a new
+//     session has none.
+//
+// Either way the blob a commit receives refers to the state by a handle
+// that resolves, in the process that holds the session data, to the live
+// object, which the store updates after each successful write: a second
+// commit in the same request is a delta against the first. Nothing is
+// keyed by contexts, time windows or counts; a state lives exactly as long
+// as the session data that holds it.
+
+// LoadedStatePrefix starts the key of the reserved session value in which
+// the store carries what a request loaded, when the SessionManager's codec
+// is not the store's (see Store.Codec): "__scsstore." plus a short tag, one
+// per session (MergeSession copies another session's values over). It
+// never reaches Redis, holds no token, and shows in SessionManager.Keys;
+// leave it alone. With the store's codecs it does not appear at all.
+const LoadedStatePrefix = "__scsstore."
+
+// sessionState is what one request's session data has seen of Redis: the
+// snapshot of its last load or write, or none yet (a new session). It is
+// safe for concurrent use.
+type sessionState struct {
+	mu     sync.Mutex
+	handle uint64
+	snap   *sessionhash.Snapshot
+	// transport marks a state built to travel in a Find blob: it encodes
+	// whole, and the session data that decodes it gets a live copy.
+	transport bool
+	// ref marks a decoded reference: it stands for the live object its
+	// handle names (see live).
+	ref bool
+}
+
+func init() { gob.Register(&sessionState{}) }
+
+// String hides everything: a page that prints the session's values shows
+// no state (and there is no token in it anyway).
+func (s *sessionState) String() string { return "scsstore.sessionState" }
+
+// Format makes every fmt verb print String, %#v and %+v included.
+func (s *sessionState) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, s.String()) }
+
+// GoString implements fmt.GoStringer like Format.
+func (s *sessionState) GoString() string { return s.String() }
+
+func (s *sessionState) get() *sessionhash.Snapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.snap
+}
+
+func (s *sessionState) set(snap *sessionhash.Snapshot) {
+	s.mu.Lock()
+	s.snap = snap
+	s.mu.Unlock()
+}
+
+// States resolve by handle to the live object while some session data
+// holds it.
+var live struct {
+	sync.Mutex
+	m map[uint64]weak.Pointer[sessionState]
+}
+
+// newLiveState returns a state registered under a fresh handle.
+func newLiveState(snap *sessionhash.Snapshot) *sessionState {
+	s := &sessionState{snap: snap}
+	s.register()
+	return s
+}
+
+// register gives s a fresh handle that resolves to it while it lives.
+func (s *sessionState) register() {
+	var b [8]byte
+	live.Lock()
+	defer live.Unlock()
+	if live.m == nil {
+		live.m = make(map[uint64]weak.Pointer[sessionState])
+	}
+	for {
+		_, _ = rand.Read(b[:])
+		s.handle = binary.LittleEndian.Uint64(b[:])
+		if _, taken := live.m[s.handle]; !taken && s.handle != 0 {
+			break
+		}
+	}
+	live.m[s.handle] = weak.Make(s)
+	runtime.AddCleanup(s, forgetHandle, s.handle)
+}
+
+func forgetHandle(h uint64) {
+	live.Lock()
+	delete(live.m, h)
+	live.Unlock()
+}
+
+func resolve(h uint64) *sessionState {
+	live.Lock()
+	wp, ok := live.m[h]
+	live.Unlock()
+	if !ok {
+		return nil
+	}
+	return wp.Value()
+}
+
+// The store's codecs associate a state with the values map they decode
+// into, or first encode.
+var byMap struct {
+	sync.Mutex
+	m map[weak.Pointer[byte]]*sessionState
+}
+
+// mapID returns a pointer that identifies a values map for as long as it
+// lives (a map value is a pointer to its runtime header; reflect documents
+// UnsafePointer for maps), nil for a nil map.
+func mapID(values map[string]any) *byte {
+	if values == nil {
+		return nil
+	}
+	return (*byte)(reflect.ValueOf(values).UnsafePointer())
+}
+
+// associate makes st the state of values.
+func associate(values map[string]any, st *sessionState) {
+	id := mapID(values)
+	if id == nil {
+		return
+	}
+	wp := weak.Make(id)
+	byMap.Lock()
+	defer byMap.Unlock()
+	if byMap.m == nil {
+		byMap.m = make(map[weak.Pointer[byte]]*sessionState)
+	}
+	if _, known := byMap.m[wp]; !known {
+		runtime.AddCleanup(id, forgetMap, wp)
+	}
+	byMap.m[wp] = st
+}
+
+// stateOf returns the state associated with values, creating one (a new
+// session's) when there is none.
+func stateOf(values map[string]any) *sessionState {
+	id := mapID(values)
+	if id == nil {
+		return newLiveState(nil)
+	}
+	wp := weak.Make(id)
+	byMap.Lock()
+	st := byMap.m[wp]
+	byMap.Unlock()
+	if st == nil {
+		st = newLiveState(nil)
+		associate(values, st)
+	}
+	return st
+}
+
+func forgetMap(wp weak.Pointer[byte]) {
+	byMap.Lock()
+	delete(byMap.m, wp)
+	byMap.Unlock()
+}
+
+// stateTag returns the reserved value key of a session's state.
+func stateTag(key string) string {
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], sessionhash.KeySum(key))
+	return LoadedStatePrefix + base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// isStateKey reports whether a values key is a reserved state's.
+func isStateKey(k string) bool { return strings.HasPrefix(k, LoadedStatePrefix) }
+
+// The two binary forms of a state: whole (a snapshot, in a Find blob), or
+// a reference to the live object (in a commit's blob).
+const (
+	formWhole = 1
+	formRef   = 2
+)
+
+// MarshalBinary encodes the state: whole when it travels in a Find blob,
+// otherwise as a reference to the live object (the handle), which is all
+// a commit in this process needs. gob uses it, and so may other codecs.
+func (s *sessionState) MarshalBinary() ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.transport {
+		b := []byte{formRef}
+		return binary.LittleEndian.AppendUint64(b, s.handle), nil
+	}
+	return appendWhole([]byte{formWhole}, s.snap), nil
+}
+
+// UnmarshalBinary decodes a state into s. A whole one makes s a new live
+// object (the session data decoding it owns it); a reference makes s stand
+// for the live object it names (see live).
+func (s *sessionState) UnmarshalBinary(b []byte) error {
+	r := wire.NewReader(b)
+	switch r.Byte() {
+	case formRef:
+		s.handle, s.ref = r.Uint64(), true
+		if err := r.Done(); err != nil {
+			return fmt.Errorf("scsstore: session state: %w", err)
+		}
+		return nil
+	case formWhole:
+		snap, err := readWhole(r)
+		if err != nil {
+			return err
+		}
+		s.snap = snap
+		s.register()
+		return nil
+	}
+	return fmt.Errorf("scsstore: session state: %w", wire.ErrMalformed)
+}
+
+// live returns the live object s stands for: s itself, or the one a
+// decoded reference names (nil when that is gone, which only a misuse can
+// cause: a reference outlives no session data).
+func (s *sessionState) live() *sessionState {
+	if s.ref {
+		return resolve(s.handle)
+	}
+	return s
+}
+
+// decodeState decodes a state's binary form into a new object.
+func decodeState(b []byte) (*sessionState, error) {
+	s := &sessionState{}
+	if err := s.UnmarshalBinary(b); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// appendWhole encodes a snapshot: the key sealed, so that the bytes hold
+// no token, then the fingerprints and metadata.
+func appendWhole(b []byte, snap *sessionhash.Snapshot) []byte {
+	b = wire.Append(b, seal(snap.Key))
+	b = binary.AppendVarint(b, snap.LoadedAt)
+	b = binary.AppendVarint(b, snap.Expiry)
+	b = binary.AppendUvarint(b, uint64(len(snap.Sums)))
+	for f, sum := range snap.Sums {
+		b = wire.Append(b, f)
+		b = binary.LittleEndian.AppendUint64(b, sum)
+	}
+	b = binary.AppendUvarint(b, uint64(len(snap.Meta)))
+	for name, v := range snap.Meta {
+		b = wire.Append(b, name)
+		b = wire.Append(b, v)
+	}
+	return b
+}
+
+func readWhole(r *wire.Reader) (*sessionhash.Snapshot, error) {
+	key, err := unseal(r.Bytes())
+	if err != nil {
+		return nil, err
+	}
+	snap := &sessionhash.Snapshot{Key: key, LoadedAt: r.Varint(), Expiry: r.Varint()}
+	n := r.Count()
+	fields, sums := make([][]byte, 0, n), make([]uint64, 0, n)
+	for i := 0; i < n && r.Err() == nil; i++ {
+		fields = append(fields, r.Bytes())
+		sums = append(sums, r.Uint64())
+	}
+	snap.Sums = make(map[string]uint64, len(fields))
+	for i, f := range wire.Strings(fields) {
+		snap.Sums[f] = sums[i]
+	}
+	m := r.Count()
+	snap.Meta = make(map[string]string, m)
+	for i := 0; i < m && r.Err() == nil; i++ {
+		name := r.String()
+		snap.Meta[name] = r.String()
+	}
+	if err := r.Done(); err != nil {
+		return nil, fmt.Errorf("scsstore: session state: %w", err)
+	}
+	return snap, nil
+}
+
+// The key in a whole state is sealed with AES-GCM under a key that exists
+// only in this process: states never leave it, and whoever sees their
+// bytes learns no token.
+var sealer = func() cipher.AEAD {
+	var k [32]byte
+	_, _ = rand.Read(k[:])
+	block, err := aes.NewCipher(k[:])
+	if err != nil {
+		panic(err)
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		panic(err)
+	}
+	return aead
+}()
+
+func seal(key string) []byte {
+	nonce := make([]byte, sealer.NonceSize(), sealer.NonceSize()+len(key)+sealer.Overhead())
+	_, _ = rand.Read(nonce)
+	return sealer.Seal(nonce, nonce, []byte(key), nil)
+}
+
+func unseal(b []byte) (string, error) {
+	if len(b) < sealer.NonceSize() {
+		return "", fmt.Errorf("scsstore: session state: %w", wire.ErrMalformed)
+	}
+	key, err := sealer.Open(nil, b[:sealer.NonceSize()], b[sealer.NonceSize():], nil)
+	if err != nil {
+		return "", fmt.Errorf("scsstore: session state: %w", wire.ErrMalformed)
+	}
+	return string(key), nil
+}
