@@ -32,7 +32,7 @@ func (s *Store) Commit(token string, b []byte, expiry time.Time) error {
 // session, or the values of a request that cleared what it loaded, the
 // session whole, unless a tombstone says it was deleted. Limits are checked
 // against what is stored, atomically with the write. A time after the year
-// 9999 is an error wrapping layout's ErrTimeRange. The write is not aborted
+// 9999 is an error wrapping hashcodec.ErrTimeRange. The write is not aborted
 // when ctx is cancelled; the store's timeout bounds it instead.
 func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
 	if s.configErr != nil {
