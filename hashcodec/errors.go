@@ -13,7 +13,20 @@ var (
 	ErrMissing = errors.New("hashcodec: field is missing")
 	// ErrUnparsable means the stored text cannot be converted to the type
 	// the caller asked for (Int of "abc", Bool of "maybe", JSON of a repr).
+	// ErrOutOfRange is a special case of it.
 	ErrUnparsable = errors.New("hashcodec: value cannot be converted")
+	// ErrOutOfRange means the stored text is a well-formed number that does
+	// not fit the type the caller asked for: Int64E of
+	// "99999999999999999999", which Python reads and writes happily, or
+	// Float64E of "1e999". The plain getters fall back to 0 as for any
+	// other unparsable text.
+	//
+	// errors.Is(err, ErrUnparsable) is true for it too: the value cannot
+	// be converted to the type asked for, which is all ErrUnparsable has
+	// ever promised, so code written against ErrUnparsable keeps treating
+	// such values as it did, and code that cares tests ErrOutOfRange
+	// first.
+	ErrOutOfRange error = &refinedError{"hashcodec: value out of range", ErrUnparsable}
 	// ErrCorrupt means a stored value does not match its recorded type, or
 	// the recorded type is unknown. The error names the field.
 	ErrCorrupt = errors.New("hashcodec: stored value is corrupt")
@@ -50,3 +63,12 @@ func fieldErr(field string, err error) error {
 	}
 	return &FieldError{Field: field, Err: err}
 }
+
+// refinedError is a sentinel that is also a case of a broader one.
+type refinedError struct {
+	msg    string
+	parent error
+}
+
+func (e *refinedError) Error() string { return e.msg }
+func (e *refinedError) Unwrap() error { return e.parent }
