@@ -83,7 +83,8 @@ func sameValue(a, b any) bool {
 // FuzzFieldConversions runs every accessor on arbitrary stored text: none
 // may panic, and the plain getters must agree with their E variants.
 func FuzzFieldConversions(f *testing.F) {
-	for _, s := range []string{"42", " -7 ", "4_2", "True", "1.5e3", `{"a":1}`, "\xef\xbb\xbfnull", "", "None"} {
+	for _, s := range []string{"42", " -7 ", "4_2", "True", "1.5e3", `{"a":1}`, "\xef\xbb\xbfnull", "", "None",
+		"99999999999999999999", "-9_223_372_036_854_775_809", "1e999"} {
 		f.Add([]byte(s), "")
 	}
 	f.Fuzz(func(t *testing.T, raw []byte, typ string) {
@@ -113,7 +114,8 @@ func FuzzFieldConversions(f *testing.F) {
 // FuzzMapKey parses arbitrary hash field names as gorilla map keys: no panic,
 // and an accepted key must map back to a field that parses to the same key.
 func FuzzMapKey(f *testing.F) {
-	for _, k := range []any{"name", "#x", 42, true, 1.5, nil, roleKey{Name: "r"}} {
+	for _, k := range []any{"name", "#x", 42, true, 1.5, nil, roleKey{Name: "r"},
+		time.Date(1900, 1, 1, 0, 0, 0, 0, time.FixedZone("AMT", 1172))} {
 		field, err := hashcodec.MapKeyField(k)
 		if err != nil {
 			f.Fatal(err)
