@@ -44,6 +44,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte("2000-01-01T00:00:00+23:59:60"), "time")
 	f.Add([]byte("2000-01-01T00:00:00.5Z+00:00:01"), "time")
 	f.Add([]byte("\x02\x00\x00\x00\x0e\x7f\xff\xff\xff\x00\x00\x00\x00\xff\xff\xfb"), "timebin")
+	f.Add([]byte("\x0200000000\xff000\xfe00"), "timebin") // nanoseconds past 1e9
 	f.Fuzz(func(t *testing.T, raw []byte, typ string) {
 		v, err := hashcodec.Decode(raw, hashcodec.Type(typ))
 		if err != nil {

@@ -252,11 +252,16 @@ func inZone(t time.Time, offset int) time.Time {
 // parseTimeBin reads Go's binary form. Time.UnmarshalBinary adds the
 // seconds of an offset (format version 2) as an unsigned byte, so a
 // negative offset such as New York's -4:56:02 before 1883 comes back 256
-// seconds off; the instant is right, and the offset is put right here.
+// seconds off; the instant is right, and the offset is put right here. It
+// also takes nanoseconds of a second or more, which MarshalBinary never
+// writes and which make a Time that formats wrongly: those are corrupt.
 func parseTimeBin(raw string) (time.Time, error) {
 	var tm time.Time
 	if err := tm.UnmarshalBinary([]byte(raw)); err != nil {
 		return tm, err
+	}
+	if nsec := uint32(raw[9])<<24 | uint32(raw[10])<<16 | uint32(raw[11])<<8 | uint32(raw[12]); nsec >= 1e9 {
+		return time.Time{}, fmt.Errorf("%d nanoseconds", nsec)
 	}
 	if len(raw) == 16 && raw[0] == 2 && int8(raw[15]) < 0 {
 		minutes := int(int16(raw[13])<<8 | int16(raw[14]))

@@ -127,6 +127,7 @@ func TestDecodeCorruptValues(t *testing.T) {
 		{"x", hashcodec.TypeFloat64},
 		{"yesterday", hashcodec.TypeTime},
 		{"\x01\x02", hashcodec.TypeTimeBin},
+		{"\x0200000000\xff000\xfe00", hashcodec.TypeTimeBin}, // 1060122672 ns: not a nanosecond of a second
 		{"not gob", hashcodec.TypeGob},
 		{"x", hashcodec.TypeNil},
 		{"42", hashcodec.Type("decimal128")},
