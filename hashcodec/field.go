@@ -3,7 +3,9 @@ package hashcodec
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strconv"
 )
 
 // Field is one value read from a hash, with the conversions of Python's
@@ -71,6 +73,9 @@ func (f Field) absent() error {
 }
 
 func (f Field) unparsable(want string, cause error) error {
+	if errors.Is(cause, strconv.ErrRange) {
+		return fieldErr(f.name, fmt.Errorf("%w: %q does not fit %s", ErrOutOfRange, clip(f.raw), want))
+	}
 	return fieldErr(f.name, fmt.Errorf("%w: %q as %s: %v", ErrUnparsable, clip(f.raw), want, cause))
 }
 
@@ -108,7 +113,10 @@ func (f Field) Int() int {
 }
 
 // IntE parses the stored text as a decimal integer: surrounding whitespace,
-// a sign and "_" between digits are allowed, as in Python's int().
+// a sign and "_" between digits are allowed, as in Python's int(). Text
+// that is an integer too large for an int (Python's ints have no limit)
+// gives an error wrapping ErrOutOfRange, any other text one wrapping
+// ErrUnparsable (ErrOutOfRange matches that too).
 func (f Field) IntE() (int, error) {
 	if !f.ok {
 		return 0, f.absent()
@@ -126,7 +134,8 @@ func (f Field) Int64() int64 {
 	return n
 }
 
-// Int64E parses the stored text as a decimal int64, like IntE.
+// Int64E parses the stored text as a decimal int64, like IntE:
+// "99999999999999999999" gives an error wrapping ErrOutOfRange.
 func (f Field) Int64E() (int64, error) {
 	if !f.ok {
 		return 0, f.absent()
@@ -145,7 +154,9 @@ func (f Field) Float64() float64 {
 }
 
 // Float64E parses the stored text as a float64 (surrounding whitespace
-// allowed; "inf" and "nan" as strconv.ParseFloat reads them).
+// allowed; "inf" and "nan" as strconv.ParseFloat reads them). A number
+// beyond the float64 range ("1e999") gives an error wrapping
+// ErrOutOfRange.
 func (f Field) Float64E() (float64, error) {
 	if !f.ok {
 		return 0, f.absent()

@@ -143,3 +143,37 @@ func TestFieldErrorUnwraps(t *testing.T) {
 	assert.True(t, errors.Is(err, hashcodec.ErrCorrupt))
 	assert.Equal(t, `field "x": hashcodec: stored value is corrupt`, err.Error())
 }
+
+// Python's int() has no size limit, so a Python app can store integers no
+// Go integer holds: they are out of range, not garbage.
+func TestIntegersBeyondInt64AreOutOfRange(t *testing.T) {
+	for _, raw := range []string{"99999999999999999999", "-9223372036854775809", " 9_223_372_036_854_775_808 "} {
+		f := present(raw)
+		_, err := f.Int64E()
+		require.ErrorIs(t, err, hashcodec.ErrOutOfRange, "%q", raw)
+		assert.ErrorIs(t, err, hashcodec.ErrUnparsable, "%q: out of range is a case of unparsable", raw)
+		assert.Contains(t, err.Error(), `field "f": hashcodec: value out of range: `)
+		assert.Contains(t, err.Error(), "does not fit int64")
+		_, err = f.IntE()
+		assert.ErrorIs(t, err, hashcodec.ErrOutOfRange, "%q", raw)
+		assert.Zero(t, f.Int64(), "%q falls back to 0", raw)
+		assert.Zero(t, f.Int(), "%q falls back to 0", raw)
+		assert.False(t, f.IsNil())
+		assert.NoError(t, f.Err())
+	}
+	_, err := present("99999999999999999999").Int64E()
+	assert.EqualError(t, err, `field "f": hashcodec: value out of range: "99999999999999999999" does not fit int64`)
+
+	for _, raw := range []string{"abc", "4__2", "42.0", ""} {
+		_, err := present(raw).Int64E()
+		assert.ErrorIs(t, err, hashcodec.ErrUnparsable, "%q", raw)
+		assert.NotErrorIs(t, err, hashcodec.ErrOutOfRange, "%q is not a number at all", raw)
+	}
+
+	_, err = present("1e999").Float64E()
+	assert.ErrorIs(t, err, hashcodec.ErrOutOfRange)
+	assert.Zero(t, present("-1e999").Float64())
+
+	assert.ErrorIs(t, hashcodec.ErrOutOfRange, hashcodec.ErrUnparsable, "the sentinel itself is a case of ErrUnparsable")
+	assert.NotErrorIs(t, hashcodec.ErrUnparsable, hashcodec.ErrOutOfRange)
+}

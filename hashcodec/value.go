@@ -30,8 +30,8 @@ const (
 	TypeUint64   Type = "uint64"   //
 	TypeFloat32  Type = "float32"  // shortest text that parses back exactly
 	TypeFloat64  Type = "float64"  //
-	TypeTime     Type = "time"     // RFC 3339 with nanoseconds
-	TypeTimeBin  Type = "timebin"  // time.Time outside years 0-9999: MarshalBinary
+	TypeTime     Type = "time"     // RFC 3339 with nanoseconds; see Encode for offsets with seconds
+	TypeTimeBin  Type = "timebin"  // time.Time that text cannot hold (years outside 0-9999): MarshalBinary
 	TypeDuration Type = "duration" // nanoseconds as decimal text
 	TypeNil      Type = "nil"      // a nil interface value; stored as ""
 	TypeGob      Type = "gob"      // any other value, gob-encoded through interface{}
@@ -80,6 +80,20 @@ var intBits = map[Type]struct {
 // value with gob through an interface, which requires the concrete type to
 // be registered with gob.Register exactly as with scs's and gorilla's
 // default codecs. Decode(Encode(v)) returns a value of v's exact type.
+//
+// A time.Time always comes back as the same instant (Equal, to the
+// nanosecond) and with the same zone offset; the zone's name and Location
+// are not kept. It is stored as text whenever text can hold it:
+//   - RFC 3339 with nanoseconds ("2026-11-25T19:56:07.123456789+01:00")
+//     when the offset is whole minutes, as every zone's is today;
+//   - the same with the offset's seconds ("1900-01-01T12:00:00+00:19:32",
+//     Amsterdam's offset until 1937) when it has seconds, which RFC 3339
+//     cannot write: this is what Python's datetime.isoformat writes and
+//     datetime.fromisoformat reads;
+//   - Go's binary form (TypeTimeBin, MarshalBinary) for a year outside
+//     0-9999 or an offset of a day or more, which no such text holds; the
+//     few offsets that form has no room for (-60 to -119 seconds, or beyond
+//     ±546 hours) are stored in UTC, so the instant is still exact.
 func Encode(v any) ([]byte, Type, error) {
 	return AppendEncode(nil, v)
 }
@@ -120,14 +134,7 @@ func AppendEncode(dst []byte, v any) ([]byte, Type, error) {
 	case time.Duration:
 		return strconv.AppendInt(dst, int64(x), 10), TypeDuration, nil
 	case time.Time:
-		if y := x.Year(); y < 0 || y > 9999 {
-			b, err := x.MarshalBinary()
-			if err != nil {
-				return dst, "", fmt.Errorf("%w: %v", ErrUnsupported, err)
-			}
-			return append(dst, b...), TypeTimeBin, nil
-		}
-		return x.AppendFormat(dst, time.RFC3339Nano), TypeTime, nil
+		return appendTime(dst, x)
 	case nil:
 		return dst, TypeNil, nil
 	}
@@ -157,6 +164,114 @@ func typeName(t Type) string {
 	return strconv.Quote(string(t))
 }
 
+// wallClock is RFC 3339 with nanoseconds, without the offset.
+const wallClock = "2006-01-02T15:04:05.999999999"
+
+// appendTime stores t as Encode describes. Go's own formatting and parsing
+// of offsets with seconds ("Z07:00:00") lose the sign of offsets between
+// -59 and -1 seconds, so those are written and read here.
+func appendTime(dst []byte, t time.Time) ([]byte, Type, error) {
+	_, offset := t.Zone()
+	if y := t.Year(); y >= 0 && y <= 9999 && offset > -86400 && offset < 86400 {
+		if offset%60 == 0 {
+			return t.AppendFormat(dst, time.RFC3339Nano), TypeTime, nil
+		}
+		dst = t.AppendFormat(dst, wallClock)
+		sign := byte('+')
+		if offset < 0 {
+			sign, offset = '-', -offset
+		}
+		h, m, s := offset/3600, offset/60%60, offset%60
+		return append(dst, sign, '0'+byte(h/10), '0'+byte(h%10), ':', '0'+byte(m/10), '0'+byte(m%10),
+			':', '0'+byte(s/10), '0'+byte(s%10)), TypeTime, nil
+	}
+	if b, err := t.AppendBinary(dst); err == nil {
+		return b, TypeTimeBin, nil
+	}
+	b, err := t.UTC().AppendBinary(dst)
+	if err != nil { // unreachable: the binary form always holds UTC
+		return dst, "", fmt.Errorf("%w: %v", ErrUnsupported, err)
+	}
+	return b, TypeTimeBin, nil
+}
+
+// parseTime reads what appendTime writes as TypeTime: RFC 3339 (all that
+// earlier versions wrote), or its wall clock followed by ±hh:mm:ss.
+func parseTime(raw string) (time.Time, error) {
+	tm, err := time.Parse(time.RFC3339Nano, raw)
+	if err == nil {
+		return tm, nil
+	}
+	n := len(raw) - len("+hh:mm:ss")
+	if n < 0 {
+		return time.Time{}, err
+	}
+	offset, ok := parseOffset(raw[n:])
+	if !ok {
+		return time.Time{}, err
+	}
+	wall, werr := time.ParseInLocation(wallClock, raw[:n], time.UTC)
+	if werr != nil {
+		return time.Time{}, err
+	}
+	return inZone(wall.Add(-time.Duration(offset)*time.Second), offset), nil
+}
+
+// parseOffset reads "±hh:mm:ss" as seconds east of UTC, less than a day.
+func parseOffset(s string) (int, bool) {
+	if len(s) != 9 || (s[0] != '+' && s[0] != '-') || s[3] != ':' || s[6] != ':' {
+		return 0, false
+	}
+	var parts [3]int
+	for i := range parts {
+		hi, lo := s[1+3*i], s[2+3*i]
+		if hi < '0' || hi > '9' || lo < '0' || lo > '9' {
+			return 0, false
+		}
+		parts[i] = int(hi-'0')*10 + int(lo-'0')
+	}
+	if parts[0] > 23 || parts[1] > 59 || parts[2] > 59 {
+		return 0, false
+	}
+	offset := parts[0]*3600 + parts[1]*60 + parts[2]
+	if s[0] == '-' {
+		offset = -offset
+	}
+	return offset, true
+}
+
+// inZone returns t with the given offset: in Local when Local has that
+// offset at that instant, as time.Parse does, else in a fixed zone.
+func inZone(t time.Time, offset int) time.Time {
+	if _, local := t.In(time.Local).Zone(); local == offset {
+		return t.In(time.Local)
+	}
+	return t.In(time.FixedZone("", offset))
+}
+
+// parseTimeBin reads Go's binary form. Time.UnmarshalBinary adds the
+// seconds of an offset (format version 2) as an unsigned byte, so a
+// negative offset such as New York's -4:56:02 before 1883 comes back 256
+// seconds off; the instant is right, and the offset is put right here. It
+// also takes nanoseconds of a second or more, which MarshalBinary never
+// writes and which make a Time that formats wrongly: those are corrupt.
+func parseTimeBin(raw string) (time.Time, error) {
+	var tm time.Time
+	if err := tm.UnmarshalBinary([]byte(raw)); err != nil {
+		return tm, err
+	}
+	if nsec := uint32(raw[9])<<24 | uint32(raw[10])<<16 | uint32(raw[11])<<8 | uint32(raw[12]); nsec >= 1e9 {
+		return time.Time{}, fmt.Errorf("%d nanoseconds", nsec)
+	}
+	if len(raw) == 16 && raw[0] == 2 && int8(raw[15]) < 0 {
+		minutes := int(int16(raw[13])<<8 | int16(raw[14]))
+		if minutes != -1 { // -1 marks UTC
+			tm = inZone(tm, minutes*60+int(int8(raw[15])))
+		}
+	}
+	return tm, nil
+}
+
 func decode(raw string, t Type) (any, error) {
 	switch t {
 	case TypeString:
@@ -171,11 +286,9 @@ func decode(raw string, t Type) (any, error) {
 	case TypeFloat64:
 		return strconv.ParseFloat(raw, 64)
 	case TypeTime:
-		return time.Parse(time.RFC3339Nano, raw)
+		return parseTime(raw)
 	case TypeTimeBin:
-		var tm time.Time
-		err := tm.UnmarshalBinary([]byte(raw))
-		return tm, err
+		return parseTimeBin(raw)
 	case TypeNil:
 		if len(raw) != 0 {
 			return nil, fmt.Errorf("nil value holds %d bytes", len(raw))
