@@ -100,6 +100,7 @@ func TestConcurrentRequestsOfOneCookieWritingDifferentKeysBothSurvive(t *testing
 		go func() { status, _ := e.do(0, br.tab(), slow); done <- status }()
 		<-g.Arrived // loaded on instance 0, not saved yet
 		e.ok(1, br.tab(), "/put?pear=1")
+		assert.Empty(t, e.get(1, br.tab(), "apple"), "the apple request has not saved yet")
 		g.Release()
 		require.NoError(t, wait(t, saved))
 		require.Equal(t, http.StatusOK, wait(t, done))
@@ -289,13 +290,21 @@ func TestFieldsFromAGinHandler(t *testing.T) {
 				fail(c, err)
 				return
 			}
+			// The loaded Values still hold the old count; saving another
+			// key must not write it back over the new one.
+			session.Set("liked", "yes")
+			if err := session.Save(); err != nil {
+				fail(c, err)
+				return
+			}
 			c.String(http.StatusOK, "%d", n)
 		})
 		br := &browser{}
 		assert.Equal(t, "1", e.ok(0, br, like))
 		assert.Equal(t, "2", e.ok(1, br, like))
+		assert.Equal(t, "3", e.ok(0, br, like))
 		e.ok(0, br, "/put?other=x") // a save of another key leaves likes alone
-		assert.Equal(t, "int=2", e.ok(1, br, "/type?k=likes"), "an int for the session too")
+		assert.Equal(t, "int=3", e.ok(1, br, "/type?k=likes"), "an int for the session too")
 	})
 }
 
