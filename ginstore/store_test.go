@@ -227,8 +227,15 @@ func TestRegenerateIDGivesANewCookieAndTheOldIsDead(t *testing.T) {
 		br := &browser{}
 		e.ok(0, br, "/put?cart=apple")
 		old := br.value()
+		slow, g, saved := e.hold("slow", "last", "page") // a request of the old cookie in flight
+		done := make(chan int, 1)
+		go func() { status, _ := e.do(0, &browser{cookie: old}, slow); done <- status }()
+		<-g.Arrived
 
 		e.ok(1, br, "/login?user=7") // Set, RegenerateID, then session.Save()
+		g.Release()
+		require.NoError(t, wait(t, saved))
+		require.Equal(t, http.StatusOK, wait(t, done))
 		require.NotEmpty(t, br.value())
 		newID := e.id(br.value())
 		require.NotEqual(t, e.id(old), newID)
@@ -240,6 +247,7 @@ func TestRegenerateIDGivesANewCookieAndTheOldIsDead(t *testing.T) {
 		stale := &browser{cookie: old}
 		for i := range e.inst {
 			assert.Empty(t, e.get(i, stale, "cart"), "the old cookie no longer works")
+			assert.Empty(t, e.get(i, br, "last"), "the in-flight save wrote nothing")
 			assert.Equal(t, "apple", e.get(i, br, "cart"))
 			assert.Equal(t, "7", e.get(i, br, "user"))
 		}
