@@ -105,16 +105,28 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	case <-ctx.Done():
 	}
 	fmt.Fprintln(out, "shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return err
+		if !errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+		// Shutdown waits for connections that have not sent a request yet
+		// (browsers open spare ones ahead of time) until they are 5
+		// seconds old. Requests to this demo take milliseconds, so what is
+		// left after the grace period is such a connection: close it.
+		if err := srv.Close(); err != nil {
+			return err
+		}
 	}
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil
 }
+
+// shutdownGrace is how long Ctrl-C waits for requests in flight.
+const shutdownGrace = 2 * time.Second
 
 // redisInfo says how to look at the sessions with redis-cli.
 type redisInfo struct {

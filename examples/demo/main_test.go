@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -62,7 +63,9 @@ func launch(t *testing.T, cfg config) demo {
 		}
 	}
 	require.NotEmpty(t, d.base, "the demo prints its URL")
-	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	var log syncBuffer // the demo's log, shown if the test fails
+	copied := make(chan struct{})
+	go func() { _, _ = io.Copy(&log, pr); close(copied) }()
 	t.Cleanup(func() {
 		cancel()
 		select {
@@ -71,12 +74,34 @@ func launch(t *testing.T, cfg config) demo {
 		case <-time.After(10 * time.Second):
 			t.Error("the demo did not shut down")
 		}
+		if t.Failed() {
+			<-copied
+			t.Logf("the demo's log:\n%s", log.String())
+		}
 	})
 	d.banner = banner.String()
 	if m := scanLine.FindStringSubmatch(d.banner); m != nil {
 		d.cli, d.port, d.pattern = m[1], m[2], m[3]
 	}
 	return d
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent use.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // redisOf connects to the demo's Redis at the port its banner printed.
@@ -284,4 +309,42 @@ func TestDemoConfigErrors(t *testing.T) {
 	assert.ErrorContains(t, run(context.Background(), config{store: "beego", addr: "127.0.0.1:0"}, io.Discard), "unknown -store")
 	assert.ErrorContains(t, run(context.Background(), config{store: "scs", addr: "127.0.0.1:0", redisURL: "redis://127.0.0.1:1/0"}, io.Discard), "REDIS_URL")
 	assert.ErrorContains(t, run(context.Background(), config{store: "scs", addr: "127.0.0.1:0", redisURL: "mysql://x"}, io.Discard), "REDIS_URL")
+}
+
+// TestDemoCtrlCWithSpareConnection: a connection that sent no request yet
+// (a browser's preconnect) does not make Ctrl-C fail or hang.
+func TestDemoCtrlCWithSpareConnection(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, config{store: "scs", addr: "127.0.0.1:0"}, pw)
+		_ = pw.Close()
+	}()
+	lines := bufio.NewScanner(pr)
+	var base string
+	for base == "" && lines.Scan() {
+		if u, ok := strings.CutPrefix(lines.Text(), "listening on http://"); ok {
+			base = u
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	require.NotEmpty(t, base)
+	spare, err := net.Dial("tcp", base)
+	require.NoError(t, err)
+	defer spare.Close()
+	// The server has taken the connection once it answers a request on
+	// another one (connections are accepted in order).
+	res, err := http.Get("http://" + base + "/api/info")
+	require.NoError(t, err)
+	res.Body.Close()
+
+	cancel()
+	select {
+	case err := <-done:
+		assert.NoError(t, err, "a clean stop")
+	case <-time.After(10 * time.Second):
+		t.Fatal("the demo did not stop")
+	}
 }
