@@ -39,8 +39,12 @@ func newGorilla(rdb redis.UniversalClient) (*gorillaFlavor, error) {
 
 func (f *gorillaFlavor) wrap(h http.Handler) http.Handler { return h }
 
-// session returns the request's session. A bad cookie just means a new
-// session; a Redis failure is an error.
+func (f *gorillaFlavor) prefix() string { return f.store.KeyPrefix }
+
+// session returns the request's session (loaded once per request, by
+// gorilla's registry). An invalid cookie just means a new session
+// (gorillastore.IsInvalidCookie); any other error is Redis failing, and
+// then the session must not be used: the handler answers the error.
 func (f *gorillaFlavor) session(r *http.Request) (*sessions.Session, error) {
 	s, err := f.store.Get(r, sessionCookie)
 	if err != nil && !gorillastore.IsInvalidCookie(err) {
@@ -49,13 +53,27 @@ func (f *gorillaFlavor) session(r *http.Request) (*sessions.Session, error) {
 	return s, nil
 }
 
-func (f *gorillaFlavor) user(r *http.Request) string {
+// live: a session has an ID once it was loaded or saved.
+func (f *gorillaFlavor) live(r *http.Request) bool {
+	s, err := f.session(r)
+	return err == nil && s.ID != ""
+}
+
+// ended: the store gave a new session for the cookie, because the cookie
+// is invalid or names a session that is gone. A Redis failure is not an
+// end: the handler reports it.
+func (f *gorillaFlavor) ended(r *http.Request) bool {
+	s, err := f.store.Get(r, sessionCookie)
+	return gorillastore.IsInvalidCookie(err) || (err == nil && s.IsNew)
+}
+
+func (f *gorillaFlavor) user(r *http.Request) (string, error) {
 	s, err := f.session(r)
 	if err != nil {
-		return ""
+		return "", err
 	}
 	u, _ := s.Values["user"].(string)
-	return u
+	return u, nil
 }
 
 func (f *gorillaFlavor) login(w http.ResponseWriter, r *http.Request, user string) error {
@@ -76,9 +94,9 @@ func (f *gorillaFlavor) logout(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (f *gorillaFlavor) devices(r *http.Request) ([]userSession, error) {
-	user := f.user(r)
-	if user == "" {
-		return nil, nil
+	user, err := f.user(r)
+	if err != nil || user == "" {
+		return nil, err
 	}
 	return f.store.UserSessions(r.Context(), user)
 }
@@ -95,12 +113,12 @@ func (f *gorillaFlavor) logoutOthers(w http.ResponseWriter, r *http.Request) (in
 	return f.store.DeleteUserSessions(r.Context(), user, s.ID)
 }
 
-func (f *gorillaFlavor) cart(r *http.Request) map[string]int {
-	items := map[string]int{}
+func (f *gorillaFlavor) cart(r *http.Request) (map[string]int, error) {
 	s, err := f.session(r)
 	if err != nil {
-		return items
+		return nil, err
 	}
+	items := map[string]int{}
 	for k, v := range s.Values {
 		if key, ok := k.(string); ok {
 			if item, ok := strings.CutPrefix(key, cartPrefix); ok {
@@ -108,7 +126,7 @@ func (f *gorillaFlavor) cart(r *http.Request) map[string]int {
 			}
 		}
 	}
-	return items
+	return items, nil
 }
 
 func (f *gorillaFlavor) addToCart(w http.ResponseWriter, r *http.Request, item string) error {

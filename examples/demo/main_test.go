@@ -2,17 +2,21 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -21,10 +25,25 @@ import (
 
 func TestMain(m *testing.M) { redistest.Main(m) }
 
+// demo is a running demo: its URL and the redis-cli commands it printed.
+type demo struct {
+	base    string // http://127.0.0.1:port
+	banner  string // what it printed before it listened
+	cli     string // "redis-cli -p 41234"
+	port    string // of its Redis, from cli
+	pattern string // the SCAN pattern for session keys
+}
+
+// scanLine is the banner's redis-cli line for listing the sessions.
+var scanLine = regexp.MustCompile(`(redis-cli(?: -h \S+)? -p (\d+)(?: -n \d+)?) --scan --pattern '([^']+)'`)
+
 // startDemo runs the demo in-process on a free port, as `make demo` does,
 // and returns its base URL. The server stops when the test ends, and must
 // stop cleanly.
-func startDemo(t *testing.T, cfg config) string {
+func startDemo(t *testing.T, cfg config) string { return launch(t, cfg).base }
+
+// launch is startDemo, with what the demo printed.
+func launch(t *testing.T, cfg config) demo {
 	t.Helper()
 	cfg.addr = "127.0.0.1:0"
 	ctx, cancel := context.WithCancel(context.Background())
@@ -35,14 +54,18 @@ func startDemo(t *testing.T, cfg config) string {
 		_ = pw.Close()
 	}()
 	lines := bufio.NewScanner(pr)
-	var base string
-	for base == "" && lines.Scan() {
+	var d demo
+	var banner strings.Builder
+	for d.base == "" && lines.Scan() {
+		banner.WriteString(lines.Text() + "\n")
 		if u, ok := strings.CutPrefix(lines.Text(), "listening on "); ok {
-			base = u
+			d.base = u
 		}
 	}
-	require.NotEmpty(t, base, "the demo prints its URL")
-	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	require.NotEmpty(t, d.base, "the demo prints its URL")
+	var log syncBuffer // the demo's log, shown if the test fails
+	copied := make(chan struct{})
+	go func() { _, _ = io.Copy(&log, pr); close(copied) }()
 	t.Cleanup(func() {
 		cancel()
 		select {
@@ -51,8 +74,55 @@ func startDemo(t *testing.T, cfg config) string {
 		case <-time.After(10 * time.Second):
 			t.Error("the demo did not shut down")
 		}
+		if t.Failed() {
+			<-copied
+			t.Logf("the demo's log:\n%s", log.String())
+		}
 	})
-	return base
+	d.banner = banner.String()
+	if m := scanLine.FindStringSubmatch(d.banner); m != nil {
+		d.cli, d.port, d.pattern = m[1], m[2], m[3]
+	}
+	return d
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent use.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// redisOf connects to the demo's Redis at the port its banner printed.
+func redisOf(t *testing.T, d demo) *redis.Client {
+	t.Helper()
+	require.NotEmpty(t, d.port, "the banner says how to reach Redis with redis-cli:\n%s", d.banner)
+	rdb := redis.NewClient(&redis.Options{Addr: net.JoinHostPort("127.0.0.1", d.port)})
+	t.Cleanup(func() { _ = rdb.Close() })
+	return rdb
+}
+
+// sessionKeys lists the keys the demo's SCAN pattern matches.
+func sessionKeys(t *testing.T, rdb *redis.Client, pattern string) []string {
+	t.Helper()
+	var keys []string
+	iter := rdb.Scan(context.Background(), 0, pattern, 100).Iterator()
+	for iter.Next(context.Background()) {
+		keys = append(keys, iter.Val())
+	}
+	require.NoError(t, iter.Err())
+	return keys
 }
 
 // client is a browser tab: a cookie jar shared by tabs of one browser.
@@ -73,7 +143,20 @@ func (c *client) tab() *client {
 	return &client{t: c.t, base: c.base, http: &http.Client{Jar: c.http.Jar, Timeout: 10 * time.Second}}
 }
 
-func (c *client) call(method, path string, form url.Values, out any) {
+// call sends a request that must succeed, and decodes its JSON into out.
+// It returns the response (its body read).
+func (c *client) call(method, path string, form url.Values, out any) *http.Response {
+	c.t.Helper()
+	res, body := c.do(method, path, form)
+	require.Equal(c.t, http.StatusOK, res.StatusCode, "%s %s: %s", method, path, body)
+	if out != nil {
+		require.NoError(c.t, json.Unmarshal(body, out), "%s", body)
+	}
+	return res
+}
+
+// do sends a request and returns the response and its body.
+func (c *client) do(method, path string, form url.Values) (*http.Response, []byte) {
 	c.t.Helper()
 	req, err := http.NewRequest(method, c.base+path, strings.NewReader(form.Encode()))
 	require.NoError(c.t, err)
@@ -83,11 +166,9 @@ func (c *client) call(method, path string, form url.Values, out any) {
 	res, err := c.http.Do(req)
 	require.NoError(c.t, err)
 	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	require.Equal(c.t, http.StatusOK, res.StatusCode, "%s %s: %s", method, path, body)
-	if out != nil {
-		require.NoError(c.t, json.Unmarshal(body, out), "%s", body)
-	}
+	body, err := io.ReadAll(res.Body)
+	require.NoError(c.t, err)
+	return res, body
 }
 
 func (c *client) state() state {
@@ -130,7 +211,9 @@ func TestDemoEndToEnd(t *testing.T) {
 
 func demoScenario(t *testing.T, base string) {
 	br := newBrowser(t, base)
-	assert.Equal(t, "", br.state().User)
+	first := br.state()
+	assert.Equal(t, "", first.User)
+	assert.False(t, first.Session, "reading the state creates no session")
 
 	// A visit before login creates the session.
 	var visit struct{ Visits int }
@@ -226,4 +309,42 @@ func TestDemoConfigErrors(t *testing.T) {
 	assert.ErrorContains(t, run(context.Background(), config{store: "beego", addr: "127.0.0.1:0"}, io.Discard), "unknown -store")
 	assert.ErrorContains(t, run(context.Background(), config{store: "scs", addr: "127.0.0.1:0", redisURL: "redis://127.0.0.1:1/0"}, io.Discard), "REDIS_URL")
 	assert.ErrorContains(t, run(context.Background(), config{store: "scs", addr: "127.0.0.1:0", redisURL: "mysql://x"}, io.Discard), "REDIS_URL")
+}
+
+// TestDemoCtrlCWithSpareConnection: a connection that sent no request yet
+// (a browser's preconnect) does not make Ctrl-C fail or hang.
+func TestDemoCtrlCWithSpareConnection(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, config{store: "scs", addr: "127.0.0.1:0"}, pw)
+		_ = pw.Close()
+	}()
+	lines := bufio.NewScanner(pr)
+	var base string
+	for base == "" && lines.Scan() {
+		if u, ok := strings.CutPrefix(lines.Text(), "listening on http://"); ok {
+			base = u
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	require.NotEmpty(t, base)
+	spare, err := net.Dial("tcp", base)
+	require.NoError(t, err)
+	defer spare.Close()
+	// The server has taken the connection once it answers a request on
+	// another one (connections are accepted in order).
+	res, err := http.Get("http://" + base + "/api/info")
+	require.NoError(t, err)
+	res.Body.Close()
+
+	cancel()
+	select {
+	case err := <-done:
+		assert.NoError(t, err, "a clean stop")
+	case <-time.After(10 * time.Second):
+		t.Fatal("the demo did not stop")
+	}
 }

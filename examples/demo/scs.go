@@ -17,7 +17,9 @@ type scsFlavor struct {
 	store *scsstore.Store
 }
 
-func newSCS(rdb redis.UniversalClient) *scsFlavor {
+// newSCS returns the scs flavor; onError answers the requests whose
+// session scs could not load or commit (Redis down).
+func newSCS(rdb redis.UniversalClient, onError func(http.ResponseWriter, error)) *scsFlavor {
 	store := scsstore.New(rdb, scsstore.WithCodec(scsstore.Codec{}), scsstore.WithUserKey("user"))
 	sm := scs.New()
 	sm.Store = store
@@ -26,12 +28,59 @@ func newSCS(rdb redis.UniversalClient) *scsFlavor {
 	sm.IdleTimeout = 30 * time.Minute
 	sm.Cookie.Name = sessionCookie
 	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.ErrorFunc = func(w http.ResponseWriter, _ *http.Request, err error) {
+		onError(w, err)
+		if sw, ok := w.(*sealedWriter); ok {
+			sw.sealed = true
+		}
+	}
 	return &scsFlavor{sm: sm, store: store}
 }
 
-func (f *scsFlavor) wrap(h http.Handler) http.Handler { return f.sm.LoadAndSave(h) }
+func (f *scsFlavor) wrap(h http.Handler) http.Handler {
+	lns := f.sm.LoadAndSave(h)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		lns.ServeHTTP(&sealedWriter{ResponseWriter: w}, r)
+	})
+}
 
-func (f *scsFlavor) user(r *http.Request) string { return f.sm.GetString(r.Context(), "user") }
+// sealedWriter is the writer LoadAndSave writes to. scs commits a changed
+// session at the handler's first Write or WriteHeader; when that commit
+// fails it calls ErrorFunc with this writer, and then still writes the
+// handler's own status and body after the error. ErrorFunc seals the
+// writer once it has answered, so its error is the whole response.
+type sealedWriter struct {
+	http.ResponseWriter
+	sealed bool
+}
+
+func (w *sealedWriter) WriteHeader(code int) {
+	if !w.sealed {
+		w.ResponseWriter.WriteHeader(code)
+	}
+}
+
+func (w *sealedWriter) Write(b []byte) (int, error) {
+	if w.sealed {
+		return len(b), nil
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *sealedWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (f *scsFlavor) prefix() string { return f.store.Prefix() }
+
+// live: scs has a token once the session was loaded or committed.
+func (f *scsFlavor) live(r *http.Request) bool { return f.sm.Token(r.Context()) != "" }
+
+// ended: LoadAndSave found no session for the cookie's token (scs then
+// starts an empty session without a token).
+func (f *scsFlavor) ended(r *http.Request) bool { return !f.live(r) }
+
+func (f *scsFlavor) user(r *http.Request) (string, error) {
+	return f.sm.GetString(r.Context(), "user"), nil
+}
 
 func (f *scsFlavor) login(_ http.ResponseWriter, r *http.Request, user string) error {
 	if err := f.sm.RenewToken(r.Context()); err != nil {
@@ -46,7 +95,7 @@ func (f *scsFlavor) logout(_ http.ResponseWriter, r *http.Request) error {
 }
 
 func (f *scsFlavor) devices(r *http.Request) ([]userSession, error) {
-	user := f.user(r)
+	user, _ := f.user(r)
 	if user == "" {
 		return nil, nil
 	}
@@ -54,21 +103,21 @@ func (f *scsFlavor) devices(r *http.Request) ([]userSession, error) {
 }
 
 func (f *scsFlavor) logoutOthers(_ http.ResponseWriter, r *http.Request) (int, error) {
-	user := f.user(r)
+	user, _ := f.user(r)
 	if user == "" {
 		return 0, nil
 	}
 	return f.store.DeleteUserSessions(r.Context(), user, f.sm.Token(r.Context()))
 }
 
-func (f *scsFlavor) cart(r *http.Request) map[string]int {
+func (f *scsFlavor) cart(r *http.Request) (map[string]int, error) {
 	items := map[string]int{}
 	for _, k := range f.sm.Keys(r.Context()) {
 		if item, ok := strings.CutPrefix(k, cartPrefix); ok {
 			items[item] = f.sm.GetInt(r.Context(), k)
 		}
 	}
-	return items
+	return items, nil
 }
 
 func (f *scsFlavor) addToCart(_ http.ResponseWriter, r *http.Request, item string) error {
