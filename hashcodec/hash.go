@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -259,7 +258,7 @@ func (h *Hash) Incr(ctx context.Context, key string, delta int64) (int64, error)
 	n, err := scripts.Incr.Run(ctx, h.client, []string{h.key},
 		layout.Now(), h.idle, h.limits.Fields, h.limits.Bytes, FieldName(key), delta, strconv.IntSize).Int64()
 	if err != nil {
-		return 0, fieldErr(key, scriptErr(h.key, err))
+		return 0, incrErr(key, h.key, err)
 	}
 	return n, nil
 }
@@ -277,10 +276,5 @@ func scriptErr(key string, err error) error {
 	case "LIMIT":
 		return fmt.Errorf("%w: %s: %s", ErrLimit, layout.Redact(key), rest)
 	}
-	// NOTINT and OVERFLOW: "<type>|<the value, clipped>".
-	typ, value, _ := strings.Cut(rest, "|")
-	if code == "OVERFLOW" {
-		return fmt.Errorf("%w: the result does not fit %s (stored %q)", ErrNotInteger, typ, value)
-	}
-	return fmt.Errorf("%w: the stored value %q is a %s", ErrNotInteger, value, typ)
+	return fmt.Errorf("%w: %s", ErrNotInteger, rest) // see incrErr
 }

@@ -2,7 +2,9 @@ package hashcodec_test
 
 import (
 	"context"
+	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -469,6 +471,41 @@ func TestOneRoundTripPerOperation(t *testing.T) {
 			trips.Reset()
 			op()
 			assert.Equal(t, 1, trips.RoundTrips(), "op %d: %v", i, trips.Commands())
+		}
+	})
+}
+
+// Several thousand fields in one call stay below Lua's limit on unpacked
+// values: the scripts work in chunks.
+func TestThousandsOfFieldsInOneCall(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, b *redistest.Backend) {
+		for name, session := range map[string]bool{"session hash": true, "another program's hash": false} {
+			t.Run(name, func(t *testing.T) {
+				key := b.Prefix + strings.ReplaceAll(name, " ", "-")
+				if session {
+					newSession(t, b.Client, key, time.Hour, time.Time{})
+				} else {
+					require.NoError(t, b.Client.HSet(ctx, key, "seed", "1").Err())
+				}
+				h := hashcodec.NewHash(b.Client, key)
+				values := make(map[string]any, 12000)
+				keys := make([]string, 0, 12000)
+				for i := 0; i < 12000; i++ {
+					k := fmt.Sprintf("f%05d", i)
+					values[k] = i
+					keys = append(keys, k)
+				}
+				require.NoError(t, h.SetMulti(ctx, values))
+				fields, err := h.GetMulti(ctx, keys...)
+				require.NoError(t, err)
+				require.Len(t, fields, len(keys))
+				for i, f := range fields {
+					require.Equal(t, i, f.Int(), keys[i])
+				}
+				n, err := h.Delete(ctx, keys...)
+				require.NoError(t, err)
+				assert.Equal(t, len(keys), n)
+			})
 		}
 	})
 }

@@ -92,7 +92,7 @@ func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry ti
 	case base != nil && base.Key == key: // the session the request saw
 		u := base.Plan(in.entries, meta)
 		u.Expiry = x
-	if base.Slid(window, d, now) {
+		if base.Slid(window, d, now) {
 			u.Expiry = 0
 		}
 		c.Update, c.Loaded, c.Continues = u, base, true

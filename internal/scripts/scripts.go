@@ -103,7 +103,7 @@ func Code(err error) (code, rest string, ok bool) {
 		return "", "", false
 	}
 	msg := strings.TrimPrefix(err.Error(), "ERR ")
-	for _, c := range []string{"NOTFOUND", "LIMIT", "NOTINT", "OVERFLOW"} {
+	for _, c := range []string{"NOTFOUND", "LIMIT", "NOTINT"} {
 		if r, found := strings.CutPrefix(msg, c); found && (r == "" || r[0] == ' ') {
 			return c, strings.TrimSpace(r), true
 		}

@@ -5,23 +5,28 @@
 -- A missing key, one that is not a hash or a session past its deadline or
 -- cover gives NOTFOUND. In a session hash a missing field starts at 0 and
 -- is recorded as an int; a field whose recorded type is not an integer
--- (a string among them) is refused with 'NOTINT <type>|<value>', and a
--- result outside the recorded type's range with 'OVERFLOW <type>|<value>',
--- both changing nothing. In another program's hash the text is
--- incremented as it is (Redis refuses what is not an integer). Returns the
--- new value as its decimal text.
+-- (a string among them), text that is not an integer, and a result outside
+-- the recorded type's range are refused, changing nothing, with one line:
+--   NOTINT <reason> <type> <delta> <len> <hex>
+-- reason 'type', 'text' or 'range'; type the recorded one ('string' for a
+-- session field without a type field, '-' in another program's hash); len
+-- the stored value's length ('-' when missing) and hex its first 40 bytes,
+-- so that no byte of it can break the error line (hashcodec's incrErr
+-- turns it into a message naming the value). In another program's hash the
+-- text is incremented as it is. Returns the new value as its decimal text.
 local key, f, delta, intbits = KEYS[1], ARGV[5], ARGV[6], tonumber(ARGV[7])
 local now, idle = tonumber(ARGV[1]), tonumber(ARGV[2])
 local maxfields, maxbytes = tonumber(ARGV[3]), tonumber(ARGV[4])
 local tf = '#t:' .. f
 
--- clip renders a stored value for an error message: at most 40 bytes,
--- anything that is not printable ASCII as '?'.
-local function clip(v)
-  if not v then return '' end
-  local s = string.gsub(string.sub(v, 1, 40), '[^\32-\126]', '?')
-  if #v > 40 then s = s .. '...' end
-  return s
+-- notint is the refusal described above.
+local function notint(reason, t, v)
+  local size, hex = '-', ''
+  if v then
+    size = tostring(#v)
+    hex = string.gsub(string.sub(v, 1, 40), '.', function(c) return string.format('%02x', string.byte(c)) end)
+  end
+  return redis.error_reply('NOTINT ' .. reason .. ' ' .. (t or '-') .. ' ' .. delta .. ' ' .. size .. ' ' .. hex)
 end
 
 -- range returns whether t is an integer type, and its inclusive bounds
@@ -59,11 +64,11 @@ end
 local cur, t = head[7], head[8]
 local lo, hi
 if session then
-  if cur and not t then return redis.error_reply('NOTINT string|' .. clip(cur)) end
+  if cur and not t then return notint('type', 'string', cur) end
   if t then
     local ok
     ok, lo, hi = range(t)
-    if not ok then return redis.error_reply('NOTINT ' .. t .. '|' .. clip(cur)) end
+    if not ok then return notint('type', t, cur) end
   end
 end
 
@@ -81,11 +86,8 @@ end
 
 local r = redis.pcall('HINCRBY', key, f, delta)
 if failed(r) then
-  local kind = t or 'text'
-  if string.find(r['err'], 'overflow', 1, true) then
-    return redis.error_reply('OVERFLOW ' .. kind .. '|' .. clip(cur))
-  end
-  return redis.error_reply('NOTINT ' .. kind .. '|' .. clip(cur))
+  if string.find(r['err'], 'overflow', 1, true) then return notint('range', t or 'int64', cur) end
+  return notint('text', t, cur)
 end
 -- A result on the wrong side of the old value wrapped around int64 (a
 -- server that does not refuse the overflow); one outside the recorded
@@ -93,7 +95,7 @@ end
 local was, d = tonumber(cur) or 0, tonumber(delta)
 if (d > 0 and r < was) or (d < 0 and r > was) or (lo and r < lo) or (hi and r > hi) then
   if cur then redis.call('HSET', key, f, cur) else redis.call('HDEL', key, f) end
-  return redis.error_reply('OVERFLOW ' .. (t or 'int64') .. '|' .. clip(cur))
+  return notint('range', t or 'int64', cur)
 end
 
 -- The stored text, not the Lua number (a double), is the exact result.
