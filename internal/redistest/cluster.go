@@ -208,7 +208,13 @@ func SharedCluster(t testing.TB) *Cluster {
 	t.Helper()
 	bin := SkipOrFail(t)
 	sharedCluster.once.Do(func() {
-		sharedCluster.c, sharedCluster.err = StartCluster(bin, "")
+		// Test packages start clusters at the same time on one machine: a
+		// start that lost a port race is tried again from scratch.
+		for attempt := 0; attempt < 3; attempt++ {
+			if sharedCluster.c, sharedCluster.err = StartCluster(bin, ""); sharedCluster.err == nil {
+				return
+			}
+		}
 	})
 	if sharedCluster.err != nil {
 		t.Fatalf("start redis cluster: %v", sharedCluster.err)

@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -133,7 +134,7 @@ func (s *Server) launch() error {
 	s.mu.Lock()
 	s.cmd, s.done = cmd, done
 	s.mu.Unlock()
-	if err := s.waitReady(done); err != nil {
+	if err := s.waitReady(done, cmd.Process.Pid); err != nil {
 		s.Stop()
 		log, _ := os.ReadFile(filepath.Join(s.Dir, "redis.log"))
 		return fmt.Errorf("redis-server on %s: %w\n%s", s.Addr, err, log)
@@ -141,7 +142,11 @@ func (s *Server) launch() error {
 	return nil
 }
 
-func (s *Server) waitReady(done <-chan struct{}) error {
+// waitReady waits until the server answers, and checks that the server
+// answering is this one (its process ID): a port taken by another test
+// process's server between FreePort and the start must not be mistaken for
+// ours.
+func (s *Server) waitReady(done <-chan struct{}, pid int) error {
 	c := redis.NewClient(&redis.Options{Addr: s.Addr, MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
 	defer c.Close()
 	return waitFor("not ready", 10*time.Second, 10*time.Millisecond, func() error {
@@ -149,8 +154,15 @@ func (s *Server) waitReady(done <-chan struct{}) error {
 		case <-done:
 			return giveUp{errors.New("exited during start-up")}
 		default:
-			return c.Ping(context.Background()).Err()
 		}
+		info, err := c.Info(context.Background(), "server").Result()
+		if err != nil {
+			return err
+		}
+		if !strings.Contains(info, "process_id:"+strconv.Itoa(pid)+"\r\n") {
+			return giveUp{errors.New("port taken by another server")}
+		}
+		return nil
 	})
 }
 
