@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gorilla/sessions"
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -43,8 +44,9 @@ type fleet struct {
 }
 
 type gorillaInstance struct {
-	store *gorillastore.Store
-	mux   *http.ServeMux
+	store  *gorillastore.Store
+	client redis.UniversalClient
+	mux    *http.ServeMux
 }
 
 func eachSetup(t *testing.T, fn func(t *testing.T, f *fleet), configure ...func(*gorillastore.Store)) {
@@ -54,13 +56,14 @@ func eachSetup(t *testing.T, fn func(t *testing.T, f *fleet), configure ...func(
 				f := &fleet{t: t, b: b, setup: d}
 				prefix := b.Prefix + redistest.UniquePrefix()
 				for i := 0; i < 2; i++ {
-					store, err := gorillastore.New(b.Client, hashKey, blockKey)
+					client := b.NewClient(t)
+					store, err := gorillastore.New(client, hashKey, blockKey)
 					require.NoError(t, err)
 					store.KeyPrefix = prefix
 					for _, c := range configure {
 						c(store)
 					}
-					f.inst = append(f.inst, &gorillaInstance{store: store, mux: http.NewServeMux()})
+					f.inst = append(f.inst, &gorillaInstance{store: store, client: client, mux: http.NewServeMux()})
 				}
 				f.handle("/put", func(in *gorillaInstance, s *sessions.Session, w http.ResponseWriter, r *http.Request) {
 					for k, v := range r.URL.Query() {

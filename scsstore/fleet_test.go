@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"github.com/redis-session/redis-session-go/internal/redistest"
@@ -26,12 +27,13 @@ type fleet struct {
 	inst  []*instance
 }
 
-// instance is one app server of a fleet.
+// instance is one app server of a fleet, with its own connections.
 type instance struct {
-	sm    *scs.SessionManager
-	store *scsstore.Store
-	mux   *http.ServeMux
-	h     http.Handler
+	sm     *scs.SessionManager
+	store  *scsstore.Store
+	client redis.UniversalClient
+	mux    *http.ServeMux
+	h      http.Handler
 
 	mu   sync.Mutex
 	errs []error
@@ -92,7 +94,9 @@ func eachSetup(t *testing.T, fn func(t *testing.T, f *fleet), opts ...scsstore.O
 func newFleet(t *testing.T, b *redistest.Backend, n int, d deployment, opts ...scsstore.Option) *fleet {
 	f := &fleet{t: t, b: b, pfx: b.Prefix + redistest.UniquePrefix(), setup: d}
 	for i := 0; i < n; i++ {
-		in := &instance{sm: scs.New(), store: scsstore.New(b.Client, append([]scsstore.Option{scsstore.WithPrefix(f.pfx)}, opts...)...), mux: http.NewServeMux()}
+		client := b.NewClient(t)
+		in := &instance{sm: scs.New(), client: client, mux: http.NewServeMux(),
+			store: scsstore.New(client, append([]scsstore.Option{scsstore.WithPrefix(f.pfx)}, opts...)...)}
 		in.sm.Store, in.sm.Codec = in.store, in.store.Codec()
 		in.sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
 			in.mu.Lock()

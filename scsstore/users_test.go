@@ -240,3 +240,30 @@ func TestIndexCleanupFailureKeepsTheLogin(t *testing.T) {
 		assert.Empty(t, list, "the stale entry is pruned by the listing")
 	})
 }
+
+// Binding costs loads nothing and a commit at most one command: the index
+// step, only when the cover runs short (about once per sliding window).
+func TestBoundSessionRoundTrips(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, b *redistest.Backend) {
+		a := userApp(t, b)
+		a.sm.IdleTimeout = time.Hour
+		br := &browser{}
+		a.do(br, "/login?u=ada")
+		a.do(br, "/put?a=1") // scripts loaded
+		trips := redistest.CountRoundTrips(b.Client)
+		a.do(br, "/get?k=a")
+		assert.Equal(t, 1, trips.RoundTrips(), "a read-only request of a bound session: %v", trips.Commands())
+		trips.Reset()
+		a.do(br, "/put?a=2")
+		assert.Equal(t, 2, trips.RoundTrips(), "a request that writes: its load and its commit: %v", trips.Commands())
+		// A cover that runs short is extended by the next load: the index
+		// step and the session's new cover, once.
+		require.NoError(t, b.Client.HSet(ctx, a.key(br.token()), "#uexp", time.Now().Add(90*time.Minute).UnixMilli()).Err())
+		trips.Reset()
+		a.do(br, "/get?k=a")
+		assert.Equal(t, 3, trips.RoundTrips(), "load, index step, cover: %v", trips.Commands())
+		trips.Reset()
+		a.do(br, "/get?k=a")
+		assert.Equal(t, 1, trips.RoundTrips(), "then covered again: %v", trips.Commands())
+	})
+}

@@ -147,3 +147,18 @@ func MiniClient(t testing.TB) *redis.Client {
 	t.Cleanup(func() { _ = c.Close() })
 	return c
 }
+
+// NewClient returns another client of the backend, closed when t ends:
+// what a second app instance, with its own connections, would use.
+func (b *Backend) NewClient(t testing.TB) redis.UniversalClient {
+	var c redis.UniversalClient
+	switch {
+	case b.Cluster != nil:
+		c = b.Cluster.Client()
+	default:
+		opts := *b.Client.(*redis.Client).Options()
+		c = redis.NewClient(&opts)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}

@@ -106,9 +106,9 @@ func (b *binding) apply(c *sessionhash.Commit) {
 	}
 }
 
-// after tidies the index once the write is done: it confirms the entry the
-// step added (so that a listing that saw the session before the write
-// cannot prune it), and removes the entry the write made stale, the old
+// after tidies the index once the write is done: it confirms the entry a
+// new binding added (so that a listing that saw the session before the
+// write cannot prune it), and removes the entry the write made stale, the old
 // user's, when the session was rebound, unbound or renewed.
 //
 // It is best effort and reports nothing: the session is already written,
@@ -124,7 +124,9 @@ func (b *binding) after(ctx context.Context, ix Index, c *sessionhash.Commit) {
 		// session's binding was the stored one.
 		user, oldUser, oldToken = cr.User, cr.OldUser, b.token
 	}
-	if b.step != nil {
+	if b.bind {
+		// (An extension needs no confirmation: a listing saw the session
+		// bound, and keeps its entry.)
 		_ = ix.Confirm(ctx, b.user, b.token, b.cover)
 	}
 	if oldUser != "" && (oldUser != user || oldToken != b.token) {
@@ -190,7 +192,6 @@ func (ix Index) Refresh(ctx context.Context, c redis.Scripter, token string, rec
 		return err
 	}
 	rec.Meta[layout.UserUntil] = strconv.FormatInt(cover, 10)
-	_ = ix.Confirm(ctx, user, token, cover)
 	return nil
 }
 
