@@ -1,6 +1,8 @@
 # The commands a newcomer needs: `make demo` and `make test`. Nothing but Go
 # is required; real-Redis tests run when redis-server is installed (and must
-# run when REDIS_REQUIRED=1, as in CI).
+# run when REDIS_REQUIRED=1, as in CI), the Python interop tests when
+# python3 with tornado and redis is (PYTHON_REQUIRED=1), the browser test
+# when chromium is (BROWSER_REQUIRED=1).
 
 GO          ?= go
 # The race detector needs cgo (a C compiler); without one, test without it.
@@ -10,31 +12,38 @@ FUZZTIME    ?= 30s
 BENCHCOUNT  ?= 8
 BENCHTIME   ?= 1s
 BENCHOUT    ?= benchmarks/results.txt
+# Nested modules: integrations and tests with heavy dependencies of their
+# own (gin, echo, chromedp), which never reach the library's go.mod.
+MODULES     := ginstore examples/echo examples/demo/browsertest
 
 .PHONY: test lint bench fuzz demo stress
 
-## test: the whole suite with the race detector, against miniredis and a real Redis
+## test: the whole suite with the race detector, against miniredis, a real Redis
+## and a local Cluster, in the library and in every nested module
 test:
 	@[ -n "$(RACE)" ] || echo "note: no C compiler, so no race detector (apt-get install gcc to enable it)"
 	$(GO) test $(RACE) -count=1 ./...
+	@set -e; for m in $(MODULES); do echo "== $$m"; (cd $$m && $(GO) test $(RACE) -count=1 ./...); done
 
-## lint: go vet and staticcheck (library and benchmarks module), gofmt, tidy go.mod
+## lint: go vet and staticcheck (library, nested modules, benchmarks), gofmt, tidy go.mod files
 lint:
 	$(GO) mod tidy -diff
 	$(GO) vet -tags stress ./...
 	$(GO) run $(STATICCHECK) -tags stress ./...
-	cd benchmarks && $(GO) vet ./... && $(GO) run $(STATICCHECK) ./...
+	@set -e; for m in $(MODULES) benchmarks; do echo "== $$m"; \
+	  (cd $$m && $(GO) mod tidy -diff && $(GO) vet ./... && $(GO) run $(STATICCHECK) ./...); done
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-## bench: this project side by side with scs goredisstore/redisstore and boj/redistore
-## on a redis-server the benchmark starts itself; raw output in BENCHOUT, tables as in BENCHMARKS.md
+## bench: this project side by side with scs goredisstore/redisstore, boj/redistore
+## v1 and v2 and rbcervilla/redisstore, on a redis-server the benchmark starts
+## itself; raw output in BENCHOUT, tables as in BENCHMARKS.md
 bench:
 	cd benchmarks && REDIS_REQUIRED=1 $(GO) test -run='^$$' -bench=. -benchmem -count=$(BENCHCOUNT) -benchtime=$(BENCHTIME) -timeout=0 . | tee ../$(BENCHOUT)
 	cd benchmarks && $(GO) tool benchstat -filter '.name:/^SCS/' -col /store ../$(BENCHOUT)
 	cd benchmarks && $(GO) tool benchstat -filter '.name:/^Gorilla/' -col /store ../$(BENCHOUT)
 	cd benchmarks && $(GO) tool benchstat -filter '.name:FieldRead' -col /way ../$(BENCHOUT)
 
-## fuzz: every fuzz target for FUZZTIME each
+## fuzz: every fuzz target for FUZZTIME each (their seeds already run in make test)
 fuzz:
 	@set -e; for pkg in $$($(GO) list ./...); do \
 	  dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \

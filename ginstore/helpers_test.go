@@ -304,9 +304,7 @@ func (e *env) key(id string) string { return e.prefix + id }
 
 func (e *env) sessionKeys() []string {
 	e.t.Helper()
-	keys, err := redistest.Keys(ctx, e.b.Client, e.prefix+"*")
-	require.NoError(e.t, err)
-	return keys
+	return redistest.Sessions(e.t, e.b.Client, e.prefix)
 }
 
 // raw returns the stored hash of the session the cookie names.

@@ -113,13 +113,16 @@ func redisOf(t *testing.T, d demo) *redis.Client {
 	return rdb
 }
 
-// sessionKeys lists the keys the demo's SCAN pattern matches.
+// sessionKeys lists the live sessions among the keys the demo's SCAN
+// pattern matches (a deleted session's key holds a tombstone string).
 func sessionKeys(t *testing.T, rdb *redis.Client, pattern string) []string {
 	t.Helper()
 	var keys []string
 	iter := rdb.Scan(context.Background(), 0, pattern, 100).Iterator()
 	for iter.Next(context.Background()) {
-		keys = append(keys, iter.Val())
+		if rdb.Type(context.Background(), iter.Val()).Val() == "hash" {
+			keys = append(keys, iter.Val())
+		}
 	}
 	require.NoError(t, iter.Err())
 	return keys
