@@ -14,7 +14,6 @@ import (
 
 	"github.com/gin-contrib/sessions"
 	"github.com/gin-gonic/gin"
-	"github.com/gorilla/securecookie"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
@@ -295,8 +294,8 @@ func (e *env) get(i int, br *browser, key string) string {
 func (e *env) id(cookie string) string {
 	e.t.Helper()
 	require.NotEmpty(e.t, cookie, "no cookie")
-	var id string
-	require.NoError(e.t, securecookie.DecodeMulti(cookieName, cookie, &id, e.inst[0].store.Codecs...))
+	id, err := e.inst[0].store.CookieID(cookieName, cookie)
+	require.NoError(e.t, err)
 	return id
 }
 

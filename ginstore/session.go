@@ -3,11 +3,9 @@ package ginstore
 import (
 	"errors"
 	"fmt"
-	"net/http"
 
 	"github.com/gin-contrib/sessions"
 	"github.com/gin-gonic/gin"
-	"github.com/gorilla/securecookie"
 	gsessions "github.com/gorilla/sessions"
 
 	"github.com/redis-session/redis-session-go/hashcodec"
@@ -79,8 +77,9 @@ func middlewareSession(c *gin.Context, name string) *gsessions.Session {
 // from then on, also for requests still in flight. A later session.Save()
 // in the same request saves what changed since; it never brings the old ID
 // back. If the session was deleted meanwhile (logged out elsewhere),
-// nothing is written and the cookie is expired. A new session is simply
-// saved.
+// nothing is written, the cookie is expired and the error is
+// gorillastore.ErrSessionEnded: tell the user to log in again. A new
+// session is simply saved.
 func (s *Store) RegenerateID(c *gin.Context, name string) error {
 	gs, err := s.session(c, name)
 	if err != nil {
@@ -106,32 +105,11 @@ func (s *Store) Destroy(c *gin.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	if id := s.cookieID(c.Request, name); id != "" && id != gs.ID {
-		// The load failed (or the session moved to a new ID in this
-		// request): delete what the cookie names too.
-		if err := s.Store.DeleteByID(c.Request.Context(), id); err != nil {
-			return err
-		}
-	}
 	if err := s.Store.Destroy(c.Request, c.Writer, gs); err != nil {
 		return err
 	}
 	gs.Options.MaxAge = -1
 	return nil
-}
-
-// cookieID returns the session ID the request's cookie for name carries,
-// or "" without a cookie that verifies.
-func (s *Store) cookieID(r *http.Request, name string) string {
-	cookie, err := r.Cookie(name)
-	if err != nil || cookie.Value == "" {
-		return ""
-	}
-	var id string
-	if securecookie.DecodeMulti(name, cookie.Value, &id, s.Store.Codecs...) != nil {
-		return ""
-	}
-	return id
 }
 
 // Fields returns a handle for reading and writing single values of the
@@ -162,4 +140,17 @@ func (s *Store) BindUser(c *gin.Context, name, userID string) error {
 		return err
 	}
 	return s.Store.BindUser(c.Request.Context(), gs, userID)
+}
+
+// LoadErr returns the error the load of the request's session named name
+// failed with (Redis down, stored data that does not decode), or nil.
+// gin-contrib's wrapper drops it: sessions.Default(c).Get then reads an
+// empty session and its Save fails with gorillastore.ErrNotLoaded. Check
+// LoadErr where "no session" and "Redis is down" must not look alike.
+func (s *Store) LoadErr(c *gin.Context, name string) error {
+	gs, err := s.session(c, name)
+	if err != nil {
+		return err
+	}
+	return s.Store.LoadErr(gs)
 }

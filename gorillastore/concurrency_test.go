@@ -99,7 +99,7 @@ func TestRegenerateIDOfALoggedOutSessionDoesNotRevive(t *testing.T) {
 		a.handle("/slow-login", func(w http.ResponseWriter, r *http.Request) {
 			s := a.session(w, r)
 			g.Wait()
-			require.NoError(t, a.store.RegenerateID(r, w, s))
+			assert.ErrorIs(t, a.store.RegenerateID(r, w, s), gorillastore.ErrSessionEnded, "the login did not take: the user logs in again")
 		})
 		inflight := tab(br)
 		var wg sync.WaitGroup

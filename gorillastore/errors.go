@@ -27,6 +27,12 @@ var (
 	// like every "no such session" error of Fields and FieldsOf.
 	ErrNotSaved = fmt.Errorf("gorillastore: session has not been saved yet: %w", hashcodec.ErrNotFound)
 
+	// ErrSessionEnded is returned by RegenerateID when the session was
+	// deleted (a logout, DeleteUserSessions, on any instance) or expired
+	// while the request ran: nothing was saved, the cookie is expired, and
+	// the user must log in again.
+	ErrSessionEnded = errors.New("gorillastore: the session ended while the request ran")
+
 	// ErrNoKeys is returned by New without key pairs.
 	ErrNoKeys = errors.New("gorillastore: no key pairs")
 

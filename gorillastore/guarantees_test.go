@@ -202,7 +202,7 @@ func TestRegenerateIDRacingLogoutElsewhere(t *testing.T) {
 		f.handle("/login", func(in *gorillaInstance, s *sessions.Session, w http.ResponseWriter, r *http.Request) {
 			g.Wait()
 			s.Values["role"] = "admin"
-			require.NoError(t, in.store.RegenerateID(r, w, s))
+			assert.ErrorIs(t, in.store.RegenerateID(r, w, s), gorillastore.ErrSessionEnded)
 		})
 		login := tab(br)
 		done := make(chan struct{})

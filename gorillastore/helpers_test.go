@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
 	"github.com/stretchr/testify/require"
 
@@ -119,8 +118,8 @@ func (a *app) do(br *browser, path string) (string, *http.Response) {
 func (a *app) id(br *browser) string {
 	c := br.cookie()
 	require.NotNil(a.t, c, "no cookie")
-	var id string
-	require.NoError(a.t, securecookie.DecodeMulti(cookieName, c.Value, &id, a.store.Codecs...))
+	id, err := a.store.CookieID(cookieName, c.Value)
+	require.NoError(a.t, err)
 	return id
 }
 

@@ -20,15 +20,16 @@ import (
 // then the old key is deleted, leaving a tombstone, and the cookie is
 // re-issued. (No RENAME: it fails across Cluster slots.) If the old session
 // was deleted meanwhile (a logout, "log out everywhere", on any instance)
-// the new key is deleted again and the cookie expired: a logged-out session
-// does not live on under a new ID. For a session never saved it is a plain
-// Save.
+// the new key is deleted again, the cookie expired, and ErrSessionEnded
+// returned: a logged-out session does not live on under a new ID, and a
+// login handler can tell the user to log in again. For a session never
+// saved it is a plain Save.
 func (s *Store) RegenerateID(r *http.Request, w http.ResponseWriter, session *sessions.Session) error {
 	if err := s.check(); err != nil {
 		return err
 	}
 	st := s.states.get(session)
-	if st.loadFailed {
+	if st.loadErr != nil {
 		return ErrNotLoaded
 	}
 	if session.Options == nil || session.Options.MaxAge < 0 || st.snap == nil {
@@ -54,29 +55,36 @@ func (s *Store) RegenerateID(r *http.Request, w http.ResponseWriter, session *se
 		snap = nil
 	}
 	if snap == nil {
-		s.states.set(session, loadState{})
+		s.states.set(session, loadState{saved: true})
 		s.expireCookie(w, session)
-		return nil
+		return ErrSessionEnded
 	}
 	return s.issue(w, session, id, snap)
 }
 
-// Destroy deletes the session from Redis, clears its values and expires the
-// cookie (what Save does for MaxAge < 0).
+// Destroy deletes the session from Redis for good (its key holds a
+// tombstone, so no request in flight on any instance brings it back),
+// clears its values and expires the cookie (what Save does for MaxAge <
+// 0). The session the request's cookie named is deleted even when its load
+// failed.
 func (s *Store) Destroy(r *http.Request, w http.ResponseWriter, session *sessions.Session) error {
 	if err := s.check(); err != nil {
 		return err
 	}
-	if token.Valid(session.ID) {
+	id := session.ID
+	if id == "" {
+		id = s.states.get(session).cookieID
+	}
+	if token.Valid(id) {
 		ctx, cancel := sessionhash.DetachedContext(r.Context(), s.Timeout)
 		defer cancel()
-		if _, err := s.deleteKey(ctx, s.key(session.ID)); err != nil {
+		if _, err := s.deleteKey(ctx, s.key(id)); err != nil {
 			return err
 		}
 	}
 	clear(session.Values)
 	session.ID = ""
-	s.states.set(session, loadState{})
+	s.states.set(session, loadState{saved: true})
 	if session.Options == nil {
 		opts := *s.Options
 		session.Options = &opts
@@ -121,7 +129,7 @@ func (s *Store) Fields(session *sessions.Session) *hashcodec.Hash {
 	if err := s.check(); err != nil {
 		return hashcodec.NewHashErr(err)
 	}
-	if s.states.get(session).loadFailed {
+	if s.states.get(session).loadErr != nil {
 		return hashcodec.NewHashErr(ErrNotLoaded)
 	}
 	if !token.Valid(session.ID) {
@@ -143,7 +151,7 @@ func (s *Store) FieldsOf(r *http.Request, name string) *hashcodec.Hash {
 	if err != nil || cookie.Value == "" {
 		return hashcodec.NewHashErr(ErrNotSaved)
 	}
-	id, err := s.decodeID(name, cookie.Value)
+	id, _, err := s.decodeCookie(name, cookie.Value)
 	if err != nil {
 		return hashcodec.NewHashErr(fmt.Errorf("%w: %w", hashcodec.ErrNotFound, err))
 	}
@@ -152,4 +160,12 @@ func (s *Store) FieldsOf(r *http.Request, name string) *hashcodec.Hash {
 
 func (s *Store) hash(id string) *hashcodec.Hash {
 	return hashcodec.NewHash(s.client, s.key(id), hashcodec.WithLimits(s.Limits))
+}
+
+// LoadErr returns the error the load of session failed with (a Redis
+// failure, stored data that does not decode), or nil: what Get returned,
+// for code that cannot see it (gin-contrib's wrapper drops it). Save of
+// such a session returns ErrNotLoaded.
+func (s *Store) LoadErr(session *sessions.Session) error {
+	return s.states.get(session).loadErr
 }

@@ -193,7 +193,7 @@ func (s *Store) New(r *http.Request, name string) (*sessions.Session, error) {
 	if err != nil || cookie.Value == "" {
 		return session, nil
 	}
-	id, err := s.decodeID(name, cookie.Value)
+	id, issued, err := s.decodeCookie(name, cookie.Value)
 	if err != nil {
 		return session, err
 	}
@@ -203,15 +203,18 @@ func (s *Store) New(r *http.Request, name string) (*sessions.Session, error) {
 	}
 	if err != nil {
 		clear(session.Values)
-		s.states.set(session, loadState{loadFailed: true})
-		return session, fmt.Errorf("gorillastore: load session: %w", err)
+		err = fmt.Errorf("gorillastore: load session: %w", err)
+		s.states.set(session, loadState{loadErr: err, cookieID: id})
+		return session, err
 	}
 	if rec == nil {
+		s.states.set(session, loadState{cookieID: id})
 		return session, nil
 	}
 	session.ID = id
 	session.IsNew = false
-	s.states.set(session, loadState{snap: sessionhash.NewSnapshot(rec)})
+	s.states.set(session, loadState{snap: sessionhash.NewSnapshot(rec), cookieID: id, issued: issued})
+	s.noteLoad(r, session)
 	return session, nil
 }
 
@@ -236,18 +239,6 @@ func (s *Store) load(ctx context.Context, id string) (*sessionhash.Record, error
 		return nil, nil // its user's sessions are being revoked
 	}
 	return rec, err
-}
-
-// decodeID verifies a cookie value and returns the session ID it carries.
-func (s *Store) decodeID(name, value string) (string, error) {
-	var id string
-	if err := securecookie.DecodeMulti(name, value, &id, s.Codecs...); err != nil {
-		return "", fmt.Errorf("%w: %w", ErrInvalidCookie, err)
-	}
-	if !token.Valid(id) {
-		return "", fmt.Errorf("%w: cookie holds no session ID", ErrInvalidCookie)
-	}
-	return id, nil
 }
 
 // fill decodes a loaded session into Values and Options.
@@ -296,7 +287,7 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, session *sessions.S
 		return s.Destroy(r, w, session)
 	}
 	st := s.states.get(session)
-	if st.loadFailed {
+	if st.loadErr != nil {
 		return ErrNotLoaded
 	}
 	id, base := session.ID, st.snap
@@ -307,6 +298,7 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, session *sessions.S
 	defer cancel()
 	snap, err := s.write(ctx, session, s.key(id), base, base)
 	if errors.Is(err, sessionhash.ErrGone) {
+		s.states.set(session, loadState{saved: true})
 		s.expireCookie(w, session)
 		return nil
 	}
@@ -407,12 +399,13 @@ func (s *Store) lifetime(maxAge int, created time.Time) (window, deadline int64,
 // issue sets the signed-ID cookie and remembers what is stored, so a second
 // Save in the same request is a delta too.
 func (s *Store) issue(w http.ResponseWriter, session *sessions.Session, id string, snap *sessionhash.Snapshot) error {
-	encoded, err := securecookie.EncodeMulti(session.Name(), id, s.Codecs...)
+	now := time.Now()
+	encoded, err := s.encodeCookie(session.Name(), id, now)
 	if err != nil {
-		return fmt.Errorf("gorillastore: sign cookie: %w", err)
+		return err
 	}
 	session.ID = id
-	s.states.set(session, loadState{snap: snap})
+	s.states.set(session, loadState{snap: snap, cookieID: id, issued: now, saved: true})
 	http.SetCookie(w, sessions.NewCookie(session.Name(), encoded, session.Options))
 	return nil
 }

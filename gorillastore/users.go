@@ -48,6 +48,9 @@ func (s *Store) BindUser(ctx context.Context, session *sessions.Session, userID 
 	if err := s.check(); err != nil {
 		return err
 	}
+	if s.states.get(session).loadErr != nil {
+		return ErrNotLoaded
+	}
 	if !token.Valid(session.ID) {
 		return ErrNotSaved
 	}

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
@@ -213,8 +212,8 @@ func (e *env) login(i int, br *browser, user string) {
 func (e *env) id(cookie string) string {
 	e.t.Helper()
 	require.NotEmpty(e.t, cookie, "no cookie")
-	var id string
-	require.NoError(e.t, securecookie.DecodeMulti(sessionName, cookie, &id, e.stores[0].Codecs...))
+	id, err := e.stores[0].CookieID(sessionName, cookie)
+	require.NoError(e.t, err)
 	return id
 }
 
