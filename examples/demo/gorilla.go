@@ -37,7 +37,10 @@ func newGorilla(rdb redis.UniversalClient) (*gorillaFlavor, error) {
 	return &gorillaFlavor{store: store}, nil
 }
 
-func (f *gorillaFlavor) wrap(h http.Handler) http.Handler { return h }
+// wrap keeps each visitor's cookie alive as long as the session: gorilla
+// sets cookies only on Save, while the store slides the session on every
+// load.
+func (f *gorillaFlavor) wrap(h http.Handler) http.Handler { return f.store.RefreshCookies(h) }
 
 func (f *gorillaFlavor) prefix() string { return f.store.KeyPrefix }
 
