@@ -2,11 +2,8 @@ package gorillastore_test
 
 import (
 	"fmt"
-	"log"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
@@ -98,37 +95,4 @@ func ExampleStore_RegenerateID() {
 	req.AddCookie(rec.Result().Cookies()[0])
 	login(httptest.NewRecorder(), req)
 	// Output: true 1
-}
-
-// The README's quick start (compiled, not run: it needs a Redis).
-func Example_quickStart() {
-	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"}) // or NewClusterClient, NewFailoverClient
-	// 32 or 64 random bytes to sign; optionally 16, 24 or 32 to encrypt ("" for none).
-	store, err := gorillastore.New(rdb, []byte(os.Getenv("SESSION_HASH_KEY")), []byte(os.Getenv("SESSION_BLOCK_KEY")))
-	if err != nil { // no hash key, or a block key of another length
-		log.Fatal(err)
-	}
-	store.IdleTimeout = 30 * time.Minute // optional: sliding expiry, MaxAge becomes the absolute cap
-
-	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		session, err := store.Get(r, "session") // never nil
-		if err != nil && !gorillastore.IsInvalidCookie(err) {
-			http.Error(w, "internal error", http.StatusInternalServerError) // Redis failed
-			return
-		}
-		session.Values["user_id"] = 42
-		session.Values[42] = 43 // non-string keys work
-		if err := session.Save(r, w); err != nil {
-			http.Error(w, "internal error", http.StatusInternalServerError)
-			return
-		}
-	})
-	http.HandleFunc("/login", func(w http.ResponseWriter, r *http.Request) {
-		session, _ := store.Get(r, "session")
-		session.Values["user_id"] = 42
-		if err := store.RegenerateID(r, w, session); err != nil { // a fresh ID on login
-			http.Error(w, "internal error", http.StatusInternalServerError)
-		}
-	})
-	log.Fatal(http.ListenAndServe(":3000", nil))
 }

@@ -2,7 +2,6 @@ package hashcodec_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -112,25 +111,4 @@ func ExampleMapKeyField() {
 	// ##tag
 	// #k:int:42
 	// #k:bool:true
-}
-
-// The README's quick start (compiled, not run: it needs a Redis).
-func Example_quickStart() {
-	ctx := context.Background()
-	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
-	h := hashcodec.NewHash(rdb, "app:sessions:42") // any hash, e.g. one another app wrote; no I/O yet
-
-	f := h.Get(ctx, "count") // one round trip; slides the session's expiry
-	fmt.Println(f.Int())     // 0 when missing or unparsable, like Python's .int
-	if f.IsNil() && f.Err() == nil {
-		fmt.Println("no such field")
-	}
-	if _, err := f.Int64E(); errors.Is(err, hashcodec.ErrUnparsable) {
-		fmt.Println("not a number")
-	}
-
-	total, err := h.Incr(ctx, "count", 1) // atomic HINCRBY: no lost increments
-	fmt.Println(total, err)
-	err = h.Set(ctx, "name", "stefan") // typed encode; never creates a missing key
-	fmt.Println(errors.Is(err, hashcodec.ErrNotFound))
 }
