@@ -24,7 +24,7 @@ func Example_quickStart() {
 	store.IdleTimeout = 30 * time.Minute // optional: sliding expiry; MaxAge (30 days) caps a session's life
 
 	r := gin.Default()
-	r.Use(sessions.Sessions("session", store))
+	r.Use(store.RefreshCookies(), sessions.Sessions("session", store)) // RefreshCookies first: cookies live as long as sessions
 	r.GET("/", func(c *gin.Context) {
 		session := sessions.Default(c)
 		visits, _ := session.Get("visits").(int) // values keep their Go types

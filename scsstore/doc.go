@@ -13,14 +13,25 @@
 //
 // # What it guarantees
 //
-//   - One round trip per load (the TTL slide script and HGETALL in one
-//     MULTI) and per commit (one atomic script).
+// Every guarantee holds across app instances sharing one Redis (or
+// Sentinel, or Cluster), behind http.TimeoutHandler and for clients that
+// disconnect: what a commit needs travels with the request's own session
+// data or lives in Redis, never in process memory.
+//
+//   - One round trip per load (the TTL slide and HGETALL in one MULTI) and
+//     per commit (one atomic script).
 //   - Delta commits: only the values a request changed are written and only
 //     the ones it removed are deleted, so concurrent requests of one user
 //     that change different keys never erase each other's changes, and a
-//     read-only request under IdleTimeout writes nothing but the expiry.
-//   - No resurrection: a request in flight while the session is destroyed
-//     (logout) or renewed (RenewToken) does not bring the old session back.
+//     read-only request under IdleTimeout writes nothing.
+//   - No resurrection: Destroy, RenewToken, Delete and
+//     DeleteUserSessions leave a tombstone at the key, and every commit
+//     needs a live hash, so no request in flight anywhere (including
+//     Clear, MergeSession and manual Commit) brings the session back.
+//   - Log out everywhere: with WithUserKey, DeleteUserSessions ends every
+//     session of a user, also those created or renewed while it runs.
+//   - Limits (WithLimits) are checked in the script that writes, so
+//     parallel requests cannot together pass them.
 //   - Sliding expiry: loading a session sets its TTL to min(now + idle
 //     window, Lifetime deadline); every key always has a TTL, and an expiry
 //     in the past deletes the key.

@@ -40,12 +40,13 @@ func newStore(rdb redis.UniversalClient, hashKey []byte) (*gorillastore.Store, e
 
 // sessionStore is what the app needs of its store: a gorilla
 // sessions.Store for echo-contrib's middleware, plus gorillastore's ID
-// regeneration and logout. *gorillastore.Store is one; the tests wrap it
+// regeneration, logout and cookie refresh. *gorillastore.Store is one; the tests wrap it
 // to hold a request between its load and its save.
 type sessionStore interface {
 	sessions.Store
 	RegenerateID(r *http.Request, w http.ResponseWriter, s *sessions.Session) error
 	Destroy(r *http.Request, w http.ResponseWriter, s *sessions.Session) error
+	RefreshCookies(next http.Handler) http.Handler
 }
 
 // newServer returns the app: echo with echo-contrib's session middleware
@@ -60,7 +61,8 @@ type sessionStore interface {
 func newServer(store sessionStore) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	e.Use(session.Middleware(store))
+	// RefreshCookies first: a session that is only read keeps its cookie.
+	e.Use(echo.WrapMiddleware(store.RefreshCookies), session.Middleware(store))
 	a := &app{store: store}
 	e.GET("/", a.visit)
 	e.GET("/me", a.me)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -182,4 +183,33 @@ func checkRun(t *testing.T, redisURL string) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("run did not shut down")
 	}
+}
+
+// A session that is only read keeps its cookie: RefreshCookies, before
+// echo-contrib's middleware, issues it again (same ID, on either instance)
+// once a tenth of MaxAge has passed since it was issued, and not before.
+func TestReadOnlyUseKeepsTheCookie(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, b *redistest.Backend) {
+		e := newEnv(t, b)
+		br := &browser{}
+		e.ok(0, br, get("/"))
+		id := e.id(br.value())
+
+		e.me(1, br)
+		assert.Empty(t, br.lastSet(), "a fresh cookie is not sent again")
+
+		maxAge := time.Duration(e.stores[0].Options.MaxAge) * time.Second
+		issued := strconv.FormatInt(time.Now().Add(-maxAge/10-time.Hour).Unix(), 10)
+		aged, err := securecookie.EncodeMulti(sessionName, id+"."+issued, e.stores[0].Codecs...)
+		require.NoError(t, err)
+		old := &browser{cookie: aged}
+		assert.Equal(t, 1, e.me(1, old).Visits)
+		set := old.lastSet()
+		require.Len(t, set, 1, "the aged cookie is issued again")
+		assert.Equal(t, id, e.id(set[0].Value), "with the same ID")
+		assert.Equal(t, e.stores[0].Options.MaxAge, set[0].MaxAge)
+		assert.NotEqual(t, aged, set[0].Value)
+		e.me(0, old)
+		assert.Empty(t, old.lastSet(), "and is fresh now")
+	})
 }

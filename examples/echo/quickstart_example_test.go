@@ -25,7 +25,8 @@ func Example_quickStart() {
 	store.IdleTimeout = 30 * time.Minute // optional: sliding expiry; MaxAge (30 days) caps a session's life
 
 	e := echo.New()
-	e.Use(session.Middleware(store)) // echo-contrib takes the gorilla store as it is
+	e.Use(echo.WrapMiddleware(store.RefreshCookies)) // cookies live as long as sessions
+	e.Use(session.Middleware(store))                 // echo-contrib takes the gorilla store as it is
 	e.GET("/", func(c echo.Context) error {
 		// Never nil with this store; a cookie that does not verify just means a new session.
 		sess, err := session.Get("session", c)
