@@ -218,21 +218,21 @@ func (s *Store) New(r *http.Request, name string) (*sessions.Session, error) {
 	return session, nil
 }
 
-// load reads the session with this ID and slides its expiry: in the load's
-// own round trip by the store's window (what Options say), then, for a
-// session whose own window is longer (remember me) or whose end is nearer,
-// to exactly what its window says; and extends its user index cover when
-// it runs short. nil means no live session.
+// load reads the session with this ID and slides its expiry in the same
+// round trip: by IdleTimeout when set, else by the session's own window
+// (its MaxAge), never past its deadline; and extends its user index cover
+// when it runs short. nil means no live session.
 func (s *Store) load(ctx context.Context, id string) (*sessionhash.Record, error) {
-	now := layout.Now()
-	hint, _, _ := s.lifetime(s.Options.MaxAge, time.Time{})
-	rec, err := sessionhash.Load(ctx, s.client, s.key(id), now, hint)
+	var window int64
+	if s.IdleTimeout > 0 {
+		window = layout.DurationMillis(s.IdleTimeout)
+	}
+	rec, err := sessionhash.Load(ctx, s.client, s.key(id), layout.Now(), window)
 	if err != nil || rec == nil {
 		return nil, err
 	}
-	window := rec.Window()
-	if err := sessionhash.Settle(ctx, s.client, rec, window, true); err != nil {
-		return nil, err
+	if window == 0 {
+		window = rec.Window()
 	}
 	err = s.index().Refresh(ctx, s.client, id, rec, window)
 	if errors.Is(err, sessionhash.ErrGone) {

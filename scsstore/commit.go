@@ -58,7 +58,6 @@ func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry ti
 		return fmt.Errorf("scsstore: commit: deadline: %w", err)
 	}
 	window := s.windowAt(expiry, in.deadline)
-	s.window.Store(window)
 	key := s.key(token)
 	st, base := s.base(key, in)
 	if base != nil && base.Key != key && strings.HasPrefix(base.Key, s.prefix) &&

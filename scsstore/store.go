@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"sync/atomic"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -81,10 +80,6 @@ type Store struct {
 	scanCount  int64
 	userKey    string
 	configErr  error
-	// window is the sliding window (ms) scs asked for at this store's
-	// latest commit: a hint that lets a load slide the expiry before it
-	// knows the session (see FindCtx). Nothing relies on it being right.
-	window atomic.Int64
 }
 
 // New returns a store using c, which may be a *redis.Client, a
@@ -127,9 +122,8 @@ func (s *Store) Find(token string) ([]byte, bool, error) {
 
 // FindCtx implements scs.CtxStore. It returns the session's data encoded
 // with the store's codec, and slides the session's expiry in the same
-// round trip (by the window scs used at the store's latest commit, or the
-// one WithIdleTimeout sets; a second round trip corrects it in the rare
-// case the session's own window or deadline says otherwise). A token that
+// round trip, by the window scs used at the session's last commit (or the
+// one WithIdleTimeout sets), never past its deadline. A token that
 // is malformed, unknown, expired, deleted, or names a key that is not a
 // session gives found=false and no error; err is only for Redis failures
 // and for stored data that does not decode (the error names the field).
@@ -140,27 +134,19 @@ func (s *Store) FindCtx(ctx context.Context, token string) ([]byte, bool, error)
 	if !s.validToken(token) {
 		return nil, false, nil
 	}
-	now := layout.Now()
-	hint := s.window.Load()
+	var window int64 // the session's own, unless WithIdleTimeout says
 	if s.idle > 0 {
-		hint = layout.DurationMillis(s.idle)
+		window = layout.DurationMillis(s.idle)
 	}
-	rec, err := sessionhash.Load(ctx, s.client, s.key(token), now, hint)
+	rec, err := sessionhash.Load(ctx, s.client, s.key(token), layout.Now(), window)
 	if err != nil {
 		return nil, false, fmt.Errorf("scsstore: find: %w", err)
 	}
 	if rec == nil {
 		return nil, false, nil
 	}
-	window := rec.Window()
-	if s.idle > 0 {
-		window = layout.DurationMillis(s.idle)
-	}
-	// scs commits every loaded session under an IdleTimeout; a load that
-	// fell short of the session's window leaves the slide to that commit,
-	// unless WithIdleTimeout asks for it on every load.
-	if err := sessionhash.Settle(ctx, s.client, rec, window, s.idle > 0); err != nil {
-		return nil, false, fmt.Errorf("scsstore: find: %w", err)
+	if window == 0 {
+		window = rec.Window()
 	}
 	err = s.index().Refresh(ctx, s.client, token, rec, window)
 	if errors.Is(err, sessionhash.ErrGone) {

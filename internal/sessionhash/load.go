@@ -10,97 +10,43 @@ import (
 	"github.com/redis-session/redis-session-go/internal/scripts"
 )
 
-// NoExpiry is Record.Expiry for a key that has no TTL (which no code path
-// of this module leaves; only hand-made data has it).
-const NoExpiry = -1
+// Fallback is how long a session key found without a TTL lives once
+// loaded, when the session has neither a window nor a deadline to say
+// (only hand-made data is like that): every key keeps a TTL.
+const Fallback = 24 * 60 * 60 * 1000
 
-// Load reads the session at key in one round trip. With hint > 0 it also
-// moves the key's expiry forward to now+hint in the same transaction
-// (MULTI, HGETALL, PEXPIREAT GT, PEXPIRETIME, EXEC): plain commands, no
-// script, sent before the session's own window and caps are known; Settle
-// then corrects what that could not know, with a second round trip only
-// when there is something to correct. Without a hint it is a plain
-// HGETALL and the TTL is left alone.
+// Load reads the session at key and slides its expiry in one round trip
+// (scripts/load.lua): to min(now + window, deadline, user index cover),
+// where window is the session's own #idle unless window > 0 overrides it
+// (a store configured with an idle timeout). A session whose window is 0
+// does not slide; its expiry is never past its deadline or cover, and a
+// key without a TTL gets one. Record.Expiry is the expiry after the slide.
 //
 // It returns nil (and no error) when key holds no live session: nothing,
 // a tombstone, a value of another type, a hash without #created, or a
 // session past its deadline or cover, which it deletes: every reader
 // treats such a session as gone, whatever its TTL says.
-func Load(ctx context.Context, c redis.Cmdable, key string, now, hint int64) (*Record, error) {
-	var all map[string]string
-	var expiry int64
-	if hint > 0 {
-		pipe := c.TxPipeline()
-		read := pipe.HGetAll(ctx, key)
-		pipe.Do(ctx, "pexpireat", key, now+hint, "gt")
-		at := pipe.Do(ctx, "pexpiretime", key)
-		if _, err := pipe.Exec(ctx); err != nil && !wrongType(err) {
-			return nil, loadErr(key, err)
-		}
-		if err := read.Err(); err != nil {
-			if wrongType(err) {
-				return nil, nil
-			}
-			return nil, loadErr(key, err)
-		}
-		all = read.Val()
-		expiry, _ = at.Int64()
-	} else {
-		var err error
-		if all, err = c.HGetAll(ctx, key).Result(); err != nil {
-			if wrongType(err) {
-				return nil, nil
-			}
-			return nil, loadErr(key, err)
-		}
+func Load(ctx context.Context, c redis.Scripter, key string, now, window int64) (*Record, error) {
+	v, err := scripts.Load.Run(ctx, c, []string{key}, now, window, Fallback).Result()
+	if err != nil {
+		return nil, loadErr(key, err)
 	}
-	if _, ok := all[layout.Created]; !ok {
-		return nil, nil
+	reply, ok := v.([]any)
+	if !ok || len(reply)%2 != 1 {
+		return nil, nil // 0: no live session
+	}
+	expiry, ok := reply[0].(int64)
+	if !ok {
+		return nil, loadErr(key, fmt.Errorf("unexpected reply %T", reply[0]))
+	}
+	all := make(map[string]string, len(reply)/2)
+	for i := 1; i+1 < len(reply); i += 2 {
+		all[str(reply[i])] = str(reply[i+1])
 	}
 	rec := parseRecord(key, all)
 	rec.LoadedAt, rec.Expiry = now, expiry
-	if end := rec.Cap(); end > 0 && end <= now {
-		c.Del(ctx, key) // best effort: its TTL ends it soon anyway
-		return nil, nil
-	}
 	return rec, nil
 }
-
-// Settle makes the expiry a load left what the session's sliding window
-// asks for: min(loaded at + window, deadline, cover). A load's PEXPIREAT
-// GT may have gone past the deadline or cover (its hint was longer than
-// the session's window, or the session is near its end), or fallen short
-// of a window longer than the hint; a short one is raised only when full
-// is set (a store whose requests commit after loading, like scs under an
-// IdleTimeout, leaves it to that commit). A window of 0 means the session
-// does not slide: the expiry its last write set, the deadline, stands. It
-// costs a round trip only when something is to be corrected, and never
-// touches a session deleted since the load.
-func Settle(ctx context.Context, c redis.Scripter, rec *Record, window int64, full bool) error {
-	want := rec.Expiry
-	switch {
-	case window > 0:
-		want = Capped(rec.LoadedAt+window, rec.Cap())
-	case rec.Expiry == NoExpiry:
-		want = rec.Cap() // hand-made data without a TTL: give it one
-	}
-	if want <= 0 || near(want, rec.Expiry) || (want > rec.Expiry && rec.Expiry > 0 && !full) {
-		return nil
-	}
-	if rec.Expiry == 0 && !full {
-		return nil // the load did not slide; the commit that follows does
-	}
-	if err := scripts.Expire.Run(ctx, c, []string{rec.Key}, rec.LoadedAt, want).Err(); err != nil {
-		return fmt.Errorf("slide %s: %w", layout.Redact(rec.Key), err)
-	}
-	rec.Expiry = want
-	return nil
-}
-
-// near reports whether an expiry Redis reports is the one asked for: real
-// Redis reports exactly what PEXPIREAT set, miniredis (which keeps a TTL,
-// not a time) can be a millisecond or two off.
-func near(want, got int64) bool { return got >= want-2 && got <= want+2 }
 
 func loadErr(key string, err error) error {
 	return fmt.Errorf("load %s: %w", layout.Redact(key), err)

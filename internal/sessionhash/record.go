@@ -41,9 +41,8 @@ type Record struct {
 	// Meta holds the metadata fields (#created, #deadline, #idle, #maxage,
 	// #user, #uexp, ...) as stored; type fields are folded into Entries.
 	Meta map[string]string
-	// LoadedAt is when the load ran, and Expiry the key's expiry (both
-	// Unix ms) once the load's slide was applied; Expiry is 0 when the load
-	// did not ask (it left the TTL alone).
+	// LoadedAt is when the load ran, and Expiry the key's expiry once the
+	// load's slide was applied (both Unix ms).
 	LoadedAt, Expiry int64
 }
 
@@ -70,8 +69,14 @@ func parseRecord(key string, all map[string]string) *Record {
 	return r
 }
 
-// ParseInt reads a numeric metadata value, 0 when absent or unparsable.
+// ParseInt reads a numeric metadata value the way the scripts' int() does:
+// a decimal integer of at most 18 characters (an optional '-', then
+// digits); anything else (absent, '+16', ' 16', '0x10') reads as 0, in Go
+// and in Lua alike, so both apply one expiry policy to the same bytes.
 func ParseInt(v string) int64 {
+	if len(v) == 0 || len(v) > 18 || v[0] == '+' {
+		return 0
+	}
 	n, _ := strconv.ParseInt(v, 10, 64)
 	return n
 }

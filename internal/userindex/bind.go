@@ -170,11 +170,7 @@ func (ix Index) Refresh(ctx context.Context, c redis.Scripter, token string, rec
 	if user == "" {
 		return nil
 	}
-	deadline := rec.Int(layout.Deadline)
-	expiry := rec.Expiry
-	if expiry <= 0 {
-		expiry = sessionhash.Capped(rec.LoadedAt+window, deadline)
-	}
+	deadline, expiry := rec.Int(layout.Deadline), rec.Expiry
 	cover := rec.Int(layout.UserUntil)
 	if !short(cover, expiry, window, deadline) {
 		return nil
@@ -207,16 +203,10 @@ func (ix Index) BindLoaded(ctx context.Context, token, key, user string) error {
 	if rec == nil {
 		return hashcodec.ErrNotFound
 	}
-	window, deadline := rec.Window(), rec.Int(layout.Deadline)
-	expiry := deadline
-	if window > 0 {
-		expiry = sessionhash.Capped(now+window, deadline)
-	}
 	c := &sessionhash.Commit{
 		Update: &sessionhash.Update{Key: key}, Token: token, Loaded: sessionhash.NewSnapshot(rec),
-		Continues: true, User: user, Expiry: 0, Window: window, Deadline: deadline, Now: now,
+		Continues: true, User: user, Window: rec.Window(), Deadline: rec.Int(layout.Deadline), Now: now,
 	}
-	c.Loaded.Expiry = expiry
 	err = sessionhash.Run(ix.Client, ix.Hook)(ctx, c)
 	if errors.Is(err, sessionhash.ErrGone) {
 		return hashcodec.ErrNotFound

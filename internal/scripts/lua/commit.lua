@@ -1,4 +1,4 @@
--- @uses failed num cap capped isuser recount each hmget limited
+-- @uses failed int num count cap capped isuser recount each hmget limited
 -- commit: a delta write of a live session.
 -- KEYS[1] = the session key.
 -- ARGV = now, expiry (absolute; 0 leaves the TTL as it is), maxfields,
@@ -32,7 +32,7 @@ if c > 0 and c <= now then
   return 0
 end
 
-local n, b = tonumber(head[5]), tonumber(head[6])
+local n, b = count(head[5]), count(head[6])
 local counted = n ~= nil and b ~= nil
 if not counted then n, b = recount(key) end
 local n0, b0 = n, b

@@ -1,4 +1,4 @@
--- @uses tombstones num cap capped isuser each
+-- @uses tombstones int num cap capped isuser each
 -- create: writes a session whole.
 -- KEYS[1] = the session key.
 -- ARGV = now, expiry (absolute, in the future), created, count, bytes
@@ -53,7 +53,7 @@ if #ARGV >= p0 then each('HSET', key, ARGV, p0, #ARGV) end
 redis.call('HSET', key, '#created', created, '#n', count, '#b', bytes)
 if user ~= '' and user ~= '-' and num(cover) > 0 then
   redis.call('HSET', key, '#user', user, '#uexp', cover)
-  expiry = capped(expiry, tonumber(cover))
+  expiry = capped(expiry, num(cover))
 else
   if user == '-' then redis.call('HDEL', key, '#user', '#uexp') end
   user, cover = '', '0'

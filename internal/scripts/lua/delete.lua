@@ -1,4 +1,4 @@
--- @uses tombstones num cap
+-- @uses tombstones int num cap
 -- delete: ends a session for good.
 -- KEYS[1] = the session key. ARGV = now, floor (ms).
 -- The key is left holding a tombstone, a string every reader of hashes

@@ -1,4 +1,4 @@
--- @uses failed num cap capped isuser recount limited
+-- @uses failed int num count cap capped isuser recount limited
 -- incr: hashcodec's Incr, an atomic HINCRBY that respects recorded types.
 -- KEYS[1] = the hash. ARGV = now, idle (as for read), maxfields,
 --   maxbytes, field, delta, the bit size of Go's int and uint.
@@ -74,7 +74,7 @@ end
 
 local n, b
 if session then
-  n, b = tonumber(head[5]), tonumber(head[6])
+  n, b = count(head[5]), count(head[6])
   if not n or not b then n, b = recount(key) end
 elseif not cur and (maxfields > 0 or maxbytes > 0) then
   n, b = recount(key)

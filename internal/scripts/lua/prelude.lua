@@ -14,9 +14,30 @@ local function failed(reply)
   return type(reply) == 'table' and reply['err'] ~= nil
 end
 
+-- @lib int
+-- int reads a stored number the way Go's layout.ParseInt does: only
+-- decimal integers of at most 18 characters (an optional '-', then
+-- digits) count; anything else (absent, hex, spaces, exponents) is nil.
+local function int(v)
+  if type(v) == 'string' and #v <= 18 and string.find(v, '^%-?%d+$') then
+    return tonumber(v)
+  end
+  return nil
+end
+
 -- @lib num
+-- num is int, with 0 for what int rejects. Needs int.
 local function num(v)
-  return tonumber(v) or 0
+  return int(v) or 0
+end
+
+-- @lib count
+-- count reads a stored counter (#n, #b): int, but nil for a negative one,
+-- so that damaged counters are recounted. Needs int.
+local function count(v)
+  local n = int(v)
+  if n and n >= 0 then return n end
+  return nil
 end
 
 -- @lib cap

@@ -1,4 +1,4 @@
--- @uses failed num cap capped isuser recount each hmget limited
+-- @uses failed int num count cap capped isuser recount each hmget limited
 -- write: hashcodec's Set, SetMulti and Delete.
 -- KEYS[1] = the hash. ARGV = now, idle (as for read), maxfields,
 --   maxbytes (0: no limit), nset, then nset triples (field, value, type:
@@ -44,7 +44,7 @@ if #names > 0 then old = hmget(key, names, 1, #names) end
 
 local n, b
 if session then
-  n, b = tonumber(head[5]), tonumber(head[6])
+  n, b = count(head[5]), count(head[6])
   if not n or not b then n, b = recount(key) end
 elseif nset > 0 and (maxfields > 0 or maxbytes > 0) then
   n, b = recount(key)
@@ -103,5 +103,5 @@ if nset > 0 then
   each('HSET', key, set, 1, #set)
   if #untyped > 0 then each('HDEL', key, untyped, 1, #untyped) end
 end
-if session and (#names > 0 or not tonumber(head[5])) then redis.call('HSET', key, '#n', n, '#b', b) end
+if session and (#names > 0 or not count(head[5])) then redis.call('HSET', key, '#n', n, '#b', b) end
 return deleted

@@ -1,0 +1,34 @@
+-- @uses failed int num cap capped
+-- load: reads a session and slides its expiry, in one step.
+-- KEYS[1] = the session key. ARGV = now, window (the sliding window to
+--   apply; 0: the session's own #idle), fallback (a key found without a TTL
+--   whose session has neither window nor deadline expires fallback after
+--   now).
+-- Returns 0 when the key holds no live session: nothing, a tombstone, a
+-- value of another type, a hash without #created, or a session past its
+-- deadline or cover, which it deletes. Otherwise it moves the expiry to
+-- min(now + window, deadline, cover) (a window of 0 leaves it, but never
+-- past the cap and never without a TTL) and returns {the expiry, then the
+-- whole hash as field, value, field, value, ...}.
+local key = KEYS[1]
+local now, window, fallback = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local m = redis.pcall('HMGET', key, '#created', '#deadline', '#uexp', '#idle')
+if failed(m) or not m[1] then return 0 end
+local c = cap(m[2], m[3])
+if c > 0 and c <= now then
+  redis.call('DEL', key)
+  return 0
+end
+if window <= 0 then window = num(m[4]) end
+local at = redis.call('PEXPIRETIME', key)
+local want = at
+if window > 0 then
+  want = capped(now + window, c)
+elseif at < 0 or (c > 0 and at > c) then
+  want = c
+  if want <= 0 then want = now + fallback end
+end
+if want ~= at then redis.call('PEXPIREAT', key, want) end
+local all = redis.call('HGETALL', key)
+table.insert(all, 1, want)
+return all
