@@ -321,9 +321,6 @@ func (s *Store) write(ctx context.Context, session *sessions.Session, key string
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Limits.Check(sessionhash.Stats(entries)); err != nil {
-		return nil, fmt.Errorf("gorillastore: save: %w", err)
-	}
 	now := layout.Now()
 	created := now
 	if loaded != nil {
@@ -331,13 +328,16 @@ func (s *Store) write(ctx context.Context, session *sessions.Session, key string
 			created = c
 		}
 	}
-	window, deadline, err := s.lifetime(session.Options.MaxAge, layout.Time(created))
+	window, deadline, err := s.lifetime(session.Options.MaxAge, created)
 	if err != nil {
 		return nil, fmt.Errorf("gorillastore: save: MaxAge: %w", err)
 	}
 	expiry := now + window
 	if deadline > 0 {
 		expiry = min(expiry, deadline)
+	}
+	if expiry > layout.MaxMillis {
+		return nil, fmt.Errorf("gorillastore: save: MaxAge %d: %w", session.Options.MaxAge, layout.ErrTimeRange)
 	}
 	if expiry <= now {
 		// Past its absolute cap: the session ends.
@@ -378,22 +378,25 @@ func (s *Store) write(ctx context.Context, session *sessions.Session, key string
 }
 
 // lifetime returns the sliding window (ms) and the absolute deadline (Unix
-// ms; 0 for none) of a session with this MaxAge created at created (the
-// zero time when only the window is wanted). A deadline after the year
-// 9999 is an error.
-func (s *Store) lifetime(maxAge int, created time.Time) (window, deadline int64, err error) {
-	life := time.Duration(maxAge) * time.Second
-	if maxAge == 0 {
-		life = s.SessionTTL
+// ms; 0 for none) of a session with this MaxAge (seconds; 0 for
+// SessionTTL) created at created (Unix ms), computed in milliseconds so
+// that no MaxAge overflows. A window or deadline past the year 9999 is an
+// error wrapping hashcodec.ErrTimeRange.
+func (s *Store) lifetime(maxAge int, created int64) (window, deadline int64, err error) {
+	life := layout.DurationMillis(s.SessionTTL)
+	if maxAge > 0 {
+		if int64(maxAge) > layout.MaxMillis/1000 {
+			return 0, 0, fmt.Errorf("%d seconds: %w", maxAge, layout.ErrTimeRange)
+		}
+		life = int64(maxAge) * 1000
 	}
 	if s.IdleTimeout <= 0 {
-		return layout.DurationMillis(life), 0, nil
+		return life, 0, nil
 	}
-	window = layout.DurationMillis(s.IdleTimeout)
-	if !created.IsZero() {
-		deadline, err = layout.Millis(created.Add(life))
+	if deadline = created + life; deadline > layout.MaxMillis {
+		return 0, 0, fmt.Errorf("%d seconds: %w", maxAge, layout.ErrTimeRange)
 	}
-	return window, deadline, err
+	return layout.DurationMillis(s.IdleTimeout), deadline, nil
 }
 
 // issue sets the signed-ID cookie and remembers what is stored, so a second

@@ -45,9 +45,6 @@ func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry ti
 	if err != nil {
 		return err
 	}
-	if err := s.limits.Check(sessionhash.Stats(in.entries)); err != nil {
-		return fmt.Errorf("scsstore: commit: %w", err)
-	}
 	now := layout.Now()
 	x, err := layout.Millis(expiry)
 	if err != nil {
@@ -143,9 +140,12 @@ func (s *Store) commitErr(err error) error {
 // windowAt returns the sliding window (ms) to record: the configured one,
 // or the one scs used for this commit (expiry = min(deadline,
 // now+IdleTimeout)), which is IdleTimeout less the moments since scs read
-// its clock: rounded to the second (to the millisecond below 10 s), so
-// that it reads the same at every commit. Zero means no window: the
-// expiry is the deadline.
+// its clock. Loads slide by it, so it must never be longer than
+// IdleTimeout: it is cut to the millisecond, then taken up to the whole
+// second when that is at most 2 ms away (an IdleTimeout of whole seconds
+// then reads the same at every commit, and one within 2 ms below a whole
+// second counts as that second). Zero means no window: the expiry is the
+// deadline.
 func (s *Store) windowAt(expiry, deadline time.Time) int64 {
 	if s.idle > 0 {
 		return layout.DurationMillis(s.idle)
@@ -153,11 +153,11 @@ func (s *Store) windowAt(expiry, deadline time.Time) int64 {
 	if !expiry.Before(deadline) {
 		return 0
 	}
-	d := time.Until(expiry)
-	if d >= 10*time.Second {
-		return layout.DurationMillis(d.Round(time.Second))
+	w := time.Until(expiry).Milliseconds()
+	if up := (w/1000 + 1) * 1000; up-w <= 2 {
+		w = up
 	}
-	return layout.DurationMillis(d.Round(time.Millisecond))
+	return max(w, 1)
 }
 
 // userOf returns the user the session is bound to after a commit: the

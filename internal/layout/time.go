@@ -14,6 +14,9 @@ import (
 // the year 9999.
 var MaxTime = time.Date(9999, 12, 31, 23, 59, 59, 999e6, time.UTC)
 
+// MaxMillis is MaxTime in Unix milliseconds.
+var MaxMillis = MaxTime.UnixMilli()
+
 // ErrTimeRange is returned for a deadline or expiry after MaxTime.
 var ErrTimeRange = errors.New("time after the year 9999")
 

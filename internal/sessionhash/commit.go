@@ -76,7 +76,9 @@ type CommitFunc func(ctx context.Context, c *Commit) error
 type Hook func(next CommitFunc) CommitFunc
 
 // Run returns the CommitFunc that runs a commit on client through hooks,
-// the first hook outermost.
+// the first hook outermost. An update's limits are checked by its script
+// against what is stored; a session written whole is checked first, in Go
+// (Create.CheckLimits).
 func Run(client redis.Scripter, hooks ...Hook) CommitFunc {
 	run := func(ctx context.Context, c *Commit) error {
 		if c.Update != nil {
@@ -92,5 +94,12 @@ func Run(client redis.Scripter, hooks ...Hook) CommitFunc {
 	for i := len(hooks) - 1; i >= 0; i-- {
 		run = hooks[i](run)
 	}
-	return run
+	return func(ctx context.Context, c *Commit) error {
+		if c.Create != nil {
+			if err := c.Create.CheckLimits(c.Limits, c.Loaded); err != nil {
+				return err // before any hook acts
+			}
+		}
+		return run(ctx, c)
+	}
 }

@@ -63,6 +63,23 @@ type Created struct {
 	Cover   int64
 }
 
+// CheckLimits returns an error wrapping hashcodec.ErrLimit when the
+// session, written whole, goes past limits, unless it holds no more than
+// the session it continues (loaded, nil for a new session) did: as in the
+// scripts, a write that does not grow a session is never refused, so
+// lowering the limits locks no session out.
+func (c *Create) CheckLimits(limits hashcodec.Limits, loaded *Snapshot) error {
+	if loaded != nil {
+		if n0 := ParseInt(loaded.Meta[layout.Count]); int64(c.Count) <= n0 {
+			limits.Fields = 0
+		}
+		if b0 := ParseInt(loaded.Meta[layout.Bytes]); int64(c.Bytes) <= b0 {
+			limits.Bytes = 0
+		}
+	}
+	return limits.Check(c.Count, c.Bytes)
+}
+
 // Run writes the session in one round trip. It returns ErrGone when the
 // key holds a tombstone: the session was deleted and stays deleted.
 func (c *Create) Run(ctx context.Context, client redis.Scripter, now int64) (*Created, error) {

@@ -1,10 +1,11 @@
--- @uses tombstones int num cap
+-- @uses tombstones int num cap clock
 -- delete: ends a session for good.
 -- KEYS[1] = the session key. ARGV = now, floor (ms).
 -- The key is left holding a tombstone, a string every reader of hashes
 -- sees as no session and every create refuses, for as long as the session
--- could still have lived (its expiry) and at least floor: no request in
--- flight can bring the session back. A live session becomes
+-- could still have lived (its expiry) and at least floor (by Redis's own
+-- clock, so that an app server whose clock is behind cannot shorten it):
+-- no request in flight can bring the session back. A live session becomes
 -- TOMBSTONE_ALIVE, which a token renewal's commit requires of the session
 -- it continues; a second delete, or one that found no live session, leaves
 -- TOMBSTONE. Returns {1 if a live session was ended else 0, the user it was
@@ -17,7 +18,7 @@ if kind == 'hash' then
   local c = cap(m[2], m[3])
   if m[1] and (c == 0 or c > now) then
     local at = redis.call('PEXPIRETIME', key)
-    redis.call('SET', key, TOMBSTONE_ALIVE, 'PXAT', math.max(at, now + floor))
+    redis.call('SET', key, TOMBSTONE_ALIVE, 'PXAT', math.max(at, clock() + floor))
     return {1, m[4] or ''}
   end
 elseif kind == 'string' then
