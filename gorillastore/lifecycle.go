@@ -15,15 +15,17 @@ import (
 )
 
 // RegenerateID gives the session a fresh ID, the defence against session
-// fixation to use on login and privilege changes: the session's values are
-// written under a new key (continuing its creation time and user binding),
-// then the old key is deleted, leaving a tombstone, and the cookie is
-// re-issued. (No RENAME: it fails across Cluster slots.) If the old session
-// was deleted meanwhile (a logout, "log out everywhere", on any instance)
-// the new key is deleted again, the cookie expired, and ErrSessionEnded
-// returned: a logged-out session does not live on under a new ID, and a
-// login handler can tell the user to log in again. For a session never
-// saved it is a plain Save.
+// fixation to use on login and privilege changes: the old key is deleted
+// first, leaving a tombstone, and only if that delete ended a live session
+// are the session's values written under a new key (continuing its
+// creation time and user binding) and the cookie re-issued. (No RENAME: it
+// fails across Cluster slots.) If the old session was deleted meanwhile (a
+// logout, "log out everywhere", on any instance) nothing is written, the
+// cookie is expired and ErrSessionEnded returned: a logged-out session
+// does not live on under a new ID, and a login handler can tell the user
+// to log in again. A failure half-way fails closed: the old session is
+// ended and no copy of it is left. For a session never saved it is a
+// plain Save.
 func (s *Store) RegenerateID(r *http.Request, w http.ResponseWriter, session *sessions.Session) error {
 	if err := s.check(); err != nil {
 		return err
@@ -38,25 +40,23 @@ func (s *Store) RegenerateID(r *http.Request, w http.ResponseWriter, session *se
 	id, old := token.New(), st.snap
 	ctx, cancel := sessionhash.DetachedContext(r.Context(), s.Timeout)
 	defer cancel()
-	snap, err := s.write(ctx, session, s.key(id), nil, old)
-	if err != nil && !errors.Is(err, sessionhash.ErrGone) {
-		return err // the old session is untouched
-	}
 	ended, err := s.deleteKey(ctx, old.Key)
 	if err != nil {
 		return err
 	}
-	if snap != nil && !ended.Alive {
-		// The old session was deleted (logout) or expired while this request
-		// ran: it must not live on under the new ID.
-		if _, err := s.deleteKey(ctx, s.key(id)); err != nil {
-			return err
-		}
-		snap = nil
+	var snap *sessionhash.Snapshot
+	if ended.Alive {
+		snap, err = s.write(ctx, session, s.key(id), nil, old)
 	}
 	if snap == nil {
+		// The old session was deleted (logout) or expired while this request
+		// ran, or its revocation refused the new key, or the write failed:
+		// it does not live on under the new ID.
 		s.states.set(session, loadState{saved: true})
 		s.expireCookie(w, session)
+		if err != nil && !errors.Is(err, sessionhash.ErrGone) {
+			return err
+		}
 		return ErrSessionEnded
 	}
 	return s.issue(w, session, id, snap)
