@@ -37,10 +37,8 @@ var (
 
 // The user index's scripts.
 var (
-	IndexAdd     = load("index_add.lua")     // the index step before a bound write
-	IndexConfirm = load("index_confirm.lua") // after it
-	IndexPrune   = load("index_prune.lua")   // a listing's tidy-up
-	IndexRevoke  = load("index_revoke.lua")  // log out everywhere
+	IndexAdd    = load("index_add.lua")    // the index step before a bound write
+	IndexRevoke = load("index_revoke.lua") // log out everywhere: mark the entries
 )
 
 // load builds a script from its file and the prelude sections it uses.

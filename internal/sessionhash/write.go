@@ -121,7 +121,7 @@ type Ended struct {
 // another, can write it back. Deleting a missing key leaves a tombstone
 // too, for the requests of a session that is not written yet.
 func Delete(ctx context.Context, c redis.Scripter, key string, now int64) (Ended, error) {
-	res, err := scripts.Delete.Run(ctx, c, []string{key}, now, TombstoneFloor.Milliseconds()).Slice()
+	res, err := scripts.Delete.Run(ctx, c, []string{key}, now, TombstoneFloor.Milliseconds(), 0).Slice()
 	if err != nil {
 		return Ended{}, writeErr(key, err)
 	}
@@ -131,14 +131,17 @@ func Delete(ctx context.Context, c redis.Scripter, key string, now int64) (Ended
 	return Ended{Alive: res[0] == int64(1), User: str(res[1])}, nil
 }
 
-// DeleteMany ends every session at keys, in one pipeline (go-redis splits
-// it per node in a Cluster), and returns what each delete found; Err is set
-// on the ones that failed.
+// DeleteMany ends every session at keys as a revocation does, in one
+// pipeline (go-redis splits it per node in a Cluster), and returns what
+// each delete found; Err is set on the ones that failed. Unlike Delete it
+// leaves a TombstoneAlive as it is: a renewal that deleted its old token
+// itself is stopped by the user index (or, when the revocation spared it,
+// allowed to finish), not by the tombstone.
 func DeleteMany(ctx context.Context, c redis.Cmdable, keys []string, now int64) []Ended {
 	cmds := make([]*redis.Cmd, len(keys))
 	_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, key := range keys {
-			cmds[i] = scripts.Delete.EvalSha(ctx, p, []string{key}, now, TombstoneFloor.Milliseconds())
+			cmds[i] = scripts.Delete.EvalSha(ctx, p, []string{key}, now, TombstoneFloor.Milliseconds(), 1)
 		}
 		return nil
 	})

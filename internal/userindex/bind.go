@@ -106,28 +106,20 @@ func (b *binding) apply(c *sessionhash.Commit) {
 	}
 }
 
-// after tidies the index once the write is done: it confirms the entry a
-// new binding added (so that a listing that saw the session before the
-// write cannot prune it), and removes the entry the write made stale, the old
-// user's, when the session was rebound, unbound or renewed.
+// after tidies the index once the write is done: it removes the entry the
+// write made stale, the old user's, when the session was rebound, unbound
+// or renewed.
 //
 // It is best effort and reports nothing: the session is already written,
 // and failing the request now would lose it (the framework would not send
 // its cookie, and a renewal has already deleted the old key). What a
-// failure leaves is harmless: a stale entry is pruned by the next listing
-// of its user, and an unconfirmed one is at worst pruned by a listing that
-// raced the write, and added back by the session's next extension.
+// failure leaves is harmless: a stale entry ends with its cover.
 func (b *binding) after(ctx context.Context, ix Index, c *sessionhash.Commit) {
 	user, oldUser, oldToken := b.user, b.oldUser, b.oldToken
 	if cr := c.Created; cr != nil && cr.Replaced {
 		// A write that replaced a live session it had not loaded: the
 		// session's binding was the stored one.
 		user, oldUser, oldToken = cr.User, cr.OldUser, b.token
-	}
-	if b.bind {
-		// (An extension needs no confirmation: a listing saw the session
-		// bound, and keeps its entry.)
-		_ = ix.Confirm(ctx, b.user, b.token, b.cover)
 	}
 	if oldUser != "" && (oldUser != user || oldToken != b.token) {
 		_ = ix.Remove(ctx, oldUser, oldToken)

@@ -4,35 +4,40 @@
 //
 // The index of user U is a sorted set at <store prefix>user:<U>; members are
 // session tokens (as they name keys), scores the Unix ms until which the
-// entry covers its session. The session hash records its user in #user and
-// the cover in #uexp. The index and the sessions live on different keys, in
-// a Cluster on different slots, so they are not written atomically;
-// correctness rests on four rules:
+// entry covers its session, plus marks that start with a zero byte (see
+// scripts/lua/prelude.lua: revoked entries not yet confirmed ended, the
+// lineage of renewals, tokens a revocation spared). The session hash
+// records its user in #user and the cover in #uexp. The index and the
+// sessions live on different keys, in a Cluster on different slots, so
+// they are not written atomically; correctness rests on four rules:
 //   - An entry is added (or its cover extended) by the index step of a
-//     write, before the session is written with that user or cover.
+//     write, before the session is written with that user or cover, and
+//     only ever removed after the session stopped being bound to the user
+//     or once its cover has passed (by Redis's clock, less Margin).
 //   - Every reader treats a session past its #uexp as gone, and no write
 //     sets its expiry past it, so a session cannot outlive its entry.
 //   - An index step that carries a binding on (an extension, a token
-//     renewal, an ID regeneration) requires the entry it carries on: it is
-//     refused once the entry is gone, and then the write must not happen.
-//   - "Log out everywhere" (Revoke) removes the entries in the same step
-//     that lists them, then ends each listed session, leaving a tombstone
-//     at the key of one not written yet, which every later create refuses.
+//     renewal, an ID regeneration, a merge) requires the entry it carries
+//     on: it is refused once the entry is revoked, and then the write must
+//     not happen.
+//   - "Log out everywhere" (Revoke) marks the entries revoked in the same
+//     step that lists them, then ends each listed session, leaving a
+//     tombstone at the key of one not written yet, which every later create
+//     refuses; a mark is dropped only once its session is ended, so a
+//     revocation that fails half-way is finished by the next one.
 //
 // So a session bound to the user before a revocation cannot be written
 // after it: an update finds a tombstone, a renewal or regeneration has its
 // index step refused or its new key tombstoned. Only a new binding (a
-// login) starts afresh. Entries of sessions that ended are pruned by
-// listings and by every index step; all pruning uses Redis's own clock, so
-// app servers' clock differences do not matter, and keeps an entry Margin
-// past its cover.
+// login) starts afresh, and the session a revocation spares (and its
+// renewals in flight, by their lineage) carries on.
 package userindex
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -108,16 +113,6 @@ func (ix Index) Add(ctx context.Context, s Step) (ok bool, err error) {
 	return n == 1, nil
 }
 
-// Confirm re-asserts user's entry for token after the session was written
-// with that binding (see scripts/index_confirm.lua).
-func (ix Index) Confirm(ctx context.Context, user, token string, cover int64) error {
-	err := scripts.IndexConfirm.Run(ctx, ix.Client, []string{ix.Key(user)}, token, cover, Margin.Milliseconds()).Err()
-	if err != nil {
-		return fmt.Errorf("user index %s: %w", user, err)
-	}
-	return nil
-}
-
 // Remove drops tokens from user's index. Call it after the sessions stopped
 // being bound to user.
 func (ix Index) Remove(ctx context.Context, user string, tokens ...string) error {
@@ -151,23 +146,33 @@ type Session struct {
 	Expires time.Time
 }
 
-// List returns user's live sessions, checking every entry against its
-// session and pruning the entries of sessions that are gone or no longer
-// bound to user. An entry whose session is being bound at that moment is
-// not lost: the binder confirms its entry after writing the session, and
-// the prune only removes entries still scored as List saw them.
+// marks start the members of an index that are not entries (see the
+// package doc); revoked is a revoked entry's.
+const (
+	marks   = "\x00"
+	revoked = "\x00r:"
+)
+
+// List returns user's live sessions: every entry, revoked ones not yet
+// ended included, whose session is alive and still bound to user. It
+// changes nothing: entries are pruned only by their cover (index steps do
+// that), never because a listing did not find their session, which may be
+// being written at that moment.
 func (ix Index) List(ctx context.Context, user string) ([]Session, error) {
 	if err := CheckUser(user); err != nil {
 		return nil, err
 	}
-	key := ix.Key(user)
-	entries, err := ix.Client.ZRangeWithScores(ctx, key, 0, -1).Result()
+	members, err := ix.Client.ZRange(ctx, ix.Key(user), 0, -1).Result()
 	if err != nil {
 		return nil, fmt.Errorf("user index %s: %w", user, err)
 	}
-	tokens := make([]string, len(entries))
-	for i, e := range entries {
-		tokens[i], _ = e.Member.(string)
+	tokens := make([]string, 0, len(members))
+	for _, m := range members {
+		if t, ok := strings.CutPrefix(m, revoked); ok {
+			tokens = append(tokens, t)
+		} else if !strings.HasPrefix(m, marks) {
+			tokens = append(tokens, m)
+		}
 	}
 	metas := make([]*redis.SliceCmd, len(tokens))
 	ttls := make([]*redis.Cmd, len(tokens))
@@ -185,19 +190,18 @@ func (ix Index) List(ctx context.Context, user string) ([]Session, error) {
 	}
 	now := layout.Now()
 	var live []Session
-	stale := []any{Margin.Milliseconds()} // then token, score pairs
+	seen := make(map[string]bool, len(tokens))
 	for i, t := range tokens {
 		vals, _ := metas[i].Result()
 		expiry, _ := ttls[i].Int64()
-		if len(vals) != 5 || str(vals[0]) != user || str(vals[1]) == "" || expiry <= now {
-			stale = append(stale, t, strconv.FormatFloat(entries[i].Score, 'f', -1, 64))
+		if seen[t] || len(vals) != 5 || str(vals[0]) != user || str(vals[1]) == "" || expiry <= now {
 			continue
 		}
 		end := sessionhash.Cap(sessionhash.ParseInt(str(vals[3])), sessionhash.ParseInt(str(vals[4])))
 		if end > 0 && end <= now {
-			stale = append(stale, t, strconv.FormatFloat(entries[i].Score, 'f', -1, 64))
 			continue
 		}
+		seen[t] = true
 		expiry = sessionhash.Capped(expiry, end)
 		s := Session{Token: t, Created: layout.Time(sessionhash.ParseInt(str(vals[1]))), Expires: layout.Time(expiry)}
 		window, deadline := sessionhash.ParseInt(str(vals[2])), sessionhash.ParseInt(str(vals[3]))
@@ -206,25 +210,28 @@ func (ix Index) List(ctx context.Context, user string) ([]Session, error) {
 		}
 		live = append(live, s)
 	}
-	if err := scripts.IndexPrune.Run(ctx, ix.Client, []string{key}, stale...).Err(); err != nil {
-		return nil, fmt.Errorf("user index %s: prune: %w", user, err)
-	}
 	return live, nil
 }
 
 // Revoke ends every session bound to user except the one named except
-// (which may be ""), and returns how many live sessions it ended. It first
-// removes the entries, in the same step that lists them, so that no write
-// can carry those bindings on; then it ends each listed session, leaving a
-// tombstone even where the session is not written yet (a renewal in
-// flight), so that it never will be. Sessions it fails to end get their
-// entries back, so that calling Revoke again finds them. now is the time of
-// the request (Unix ms).
+// (which may be "") and its renewals in flight, and returns how many live
+// sessions it ended. It first marks the entries revoked, in the same step
+// that lists them, so that no write can carry those bindings on; then it
+// ends each listed session, leaving a tombstone even where the session is
+// not written yet (a renewal in flight), so that it never will be; and it
+// drops the mark of each session it ended. A revocation that fails (or a
+// process that dies) half-way leaves the marks of the sessions it did not
+// end, and the next Revoke of the user ends them: call it again on error.
+// An except that names no entry yet (a token scs renewed in this request,
+// not committed) is spared: its renewal may still commit. now is the time
+// of the request (Unix ms).
 func (ix Index) Revoke(ctx context.Context, user, except string, now int64) (int, error) {
 	if err := CheckUser(user); err != nil {
 		return 0, err
 	}
-	listed, err := scripts.IndexRevoke.Run(ctx, ix.Client, []string{ix.Key(user)}, except, Margin.Milliseconds()).StringSlice()
+	key := ix.Key(user)
+	listed, err := scripts.IndexRevoke.Run(ctx, ix.Client, []string{key}, except,
+		Margin.Milliseconds(), sessionhash.TombstoneFloor.Milliseconds()).StringSlice()
 	if err != nil {
 		return 0, fmt.Errorf("user index %s: %w", user, err)
 	}
@@ -234,16 +241,20 @@ func (ix Index) Revoke(ctx context.Context, user, except string, now int64) (int
 	}
 	n := 0
 	var failed error
+	var ended []any
 	for i, e := range sessionhash.DeleteMany(ctx, ix.Client, keys, now) {
+		if e.Err != nil {
+			failed = errors.Join(failed, e.Err)
+			continue
+		}
 		if e.Alive {
 			n++
 		}
-		if e.Err != nil {
-			failed = errors.Join(failed, e.Err)
-			score, _ := strconv.ParseFloat(listed[2*i+1], 64)
-			if _, err := ix.Add(ctx, Step{User: user, Token: listed[2*i], Cover: int64(score)}); err != nil {
-				failed = errors.Join(failed, err)
-			}
+		ended = append(ended, revoked+listed[2*i])
+	}
+	if len(ended) > 0 {
+		if err := ix.Client.ZRem(ctx, key, ended...).Err(); err != nil {
+			failed = errors.Join(failed, err) // the marks stay: a retry ends them again, harmlessly
 		}
 	}
 	if failed != nil {

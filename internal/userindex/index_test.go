@@ -113,12 +113,12 @@ func TestContinueRequiresTheEntry(t *testing.T) {
 	ok, err = ix.Add(ctx, Step{Continue: true, User: "u", Token: "new", From: "old", Cover: cover})
 	require.NoError(t, err)
 	assert.True(t, ok)
-	assert.ElementsMatch(t, []string{"old", "new"}, c.ZRange(ctx, "p:user:u", 0, -1).Val())
+	assert.ElementsMatch(t, []string{"old", "new", "\x00l:old\x00new"}, c.ZRange(ctx, "p:user:u", 0, -1).Val(),
+		"both entries, and the lineage")
 }
 
 // A listing that runs between the index step and the session write of a
-// binding sees no session; the binder's confirmation keeps the entry
-// anyway.
+// binding sees no session, and changes nothing: the entry stays.
 func TestAListingDuringABindingKeepsTheEntry(t *testing.T) {
 	redistest.Each(t, func(t *testing.T, be *redistest.Backend) {
 		ix := Index{Client: be.Client, Prefix: be.Prefix}
@@ -147,24 +147,6 @@ func TestAListingDuringABindingKeepsTheEntry(t *testing.T) {
 			require.NoError(t, err)
 		}
 	})
-}
-
-// A prune only removes an entry still scored as the listing saw it.
-func TestPruneSparesConfirmedEntries(t *testing.T) {
-	c := redistest.MiniClient(t)
-	ix := Index{Client: c, Prefix: "p:"}
-	cover := time.Now().Add(time.Hour).UnixMilli()
-	_, err := ix.Add(ctx, Step{User: "u", Token: "t", Cover: cover})
-	require.NoError(t, err)
-	seen := c.ZScore(ctx, "p:user:u", "t").Val()
-	require.NoError(t, ix.Confirm(ctx, "u", "t", cover)) // a binder confirms meanwhile
-	prune := func(score float64) {
-		require.NoError(t, scriptsPrune(c, "p:user:u", "t", score))
-	}
-	prune(seen)
-	assert.Equal(t, int64(1), c.ZCard(ctx, "p:user:u").Val())
-	prune(c.ZScore(ctx, "p:user:u", "t").Val())
-	assert.Zero(t, c.ZCard(ctx, "p:user:u").Val())
 }
 
 func TestAddPrunesByRedisClockAndSetsTheTTL(t *testing.T) {
@@ -205,7 +187,7 @@ func TestRevoke(t *testing.T) {
 		}
 		for _, c := range "abc" { // d's session is not written yet
 			create := sessionhash.NewCreate(ix.SessionKey(tok(byte(c))), nil, nil)
-			create.Created, create.Expiry = now, cover
+			create.Created, create.Expiry, create.User, create.Cover = now, cover, "u", cover
 			_, err := create.Run(ctx, be.Client, now)
 			require.NoError(t, err)
 		}
@@ -222,13 +204,64 @@ func TestRevoke(t *testing.T) {
 		_, err = create.Run(ctx, be.Client, now)
 		assert.ErrorIs(t, err, sessionhash.ErrGone, "the session not written yet never will be")
 
-		// A delete that fails gives its entry back, so that a retry finds it.
+		// A delete that fails leaves its entry marked revoked: it cannot be
+		// continued, it is still listed, and the next revocation ends it.
 		_, err = ix.Add(ctx, Step{User: "u", Token: tok('e'), Cover: cover})
+		require.NoError(t, err)
+		create = sessionhash.NewCreate(ix.SessionKey(tok('e')), nil, nil)
+		create.Created, create.Expiry, create.User, create.Cover = now, cover, "u", cover
+		_, err = create.Run(ctx, be.Client, now)
 		require.NoError(t, err)
 		failing := redisClientFailingFor(t, be, ix.SessionKey(tok('e')))
 		_, err = Index{Client: failing, Prefix: be.Prefix}.Revoke(ctx, "u", tok('c'), now)
 		require.Error(t, err)
-		assert.Contains(t, be.Client.ZRange(ctx, ix.Key("u"), 0, -1).Val(), tok('e'))
+		assert.Contains(t, be.Client.ZRange(ctx, ix.Key("u"), 0, -1).Val(), "\x00r:"+tok('e'))
+		ok, err := ix.Add(ctx, Step{Continue: true, User: "u", Token: tok('e'), From: tok('e'), Cover: cover})
+		require.NoError(t, err)
+		assert.False(t, ok, "a revoked entry cannot be continued")
+		list, err := ix.List(ctx, "u")
+		require.NoError(t, err)
+		assert.Len(t, list, 2, "c, and e, which is still alive")
+		n, err = ix.Revoke(ctx, "u", tok('c'), now)
+		require.NoError(t, err)
+		assert.Equal(t, 1, n, "the retry ends e")
+		assert.True(t, redistest.Tombstoned(t, be.Client, ix.SessionKey(tok('e'))))
+		assert.Equal(t, []string{tok('c')}, be.Client.ZRange(ctx, ix.Key("u"), 0, -1).Val())
+	})
+}
+
+// A revocation spares the excepted session's renewals in flight (by their
+// lineage) and, when the excepted token has no entry yet (renewed in this
+// very request), lets its renewal continue from its revoked predecessor.
+func TestRevokeSparesTheExceptedSessionAndItsRenewals(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, be *redistest.Backend) {
+		ix := Index{Client: be.Client, Prefix: be.Prefix}
+		now := time.Now().UnixMilli()
+		cover := now + time.Hour.Milliseconds()
+		tok := func(c byte) string { return strings.Repeat(string(c), 43) }
+		add := func(s Step) bool {
+			s.User, s.Cover = "u", cover
+			ok, err := ix.Add(ctx, s)
+			require.NoError(t, err)
+			return ok
+		}
+		add(Step{Token: tok('a')})
+		add(Step{Token: tok('x')})
+		require.True(t, add(Step{Continue: true, Token: tok('b'), From: tok('a')})) // a renews into b
+		require.True(t, add(Step{Continue: true, Token: tok('c'), From: tok('b')})) // and b into c
+		_, err := ix.Revoke(ctx, "u", tok('a'), now)
+		require.NoError(t, err)
+		members := be.Client.ZRange(ctx, ix.Key("u"), 0, -1).Val()
+		for _, c := range "abc" {
+			assert.Contains(t, members, tok(byte(c)), "%c continues the excepted session", c)
+		}
+		assert.NotContains(t, members, tok('x'))
+
+		// RenewToken, then log out the others except the new token d.
+		_, err = ix.Revoke(ctx, "u", tok('d'), now)
+		require.NoError(t, err)
+		assert.True(t, add(Step{Continue: true, Token: tok('d'), From: tok('c')}), "d's renewal may commit")
+		assert.False(t, add(Step{Continue: true, Token: tok('e'), From: tok('c')}), "no other renewal may")
 	})
 }
 

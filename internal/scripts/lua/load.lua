@@ -30,5 +30,6 @@ elseif at < 0 or (c > 0 and at > c) then
 end
 if want ~= at then redis.call('PEXPIREAT', key, want) end
 local all = redis.call('HGETALL', key)
+if #all == 0 then return 0 end -- the expiry was already past by Redis's clock
 table.insert(all, 1, want)
 return all

@@ -126,6 +126,17 @@ local function clock()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
+-- @lib marks
+-- The user index (a sorted set) holds, besides one member per bound
+-- session token scored by its cover, members that start with a zero byte,
+-- which no token has: REVOKED..t, an entry "log out everywhere" took whose
+-- session it has not confirmed ended yet; LINEAGE..from..'\0'..t, session
+-- t continuing session from (a renewal, a regeneration, a merge); SPARED..t,
+-- a token a revocation kept, which a renewal into t may continue from a
+-- revoked entry. Every member keeps a score, so ZREMRANGEBYSCORE prunes
+-- them all.
+local REVOKED, LINEAGE, SPARED = '\0r:', '\0l:', '\0s:'
+
 -- @lib livefor
 -- livefor lets key live until at (or now) plus margin.
 local function livefor(key, at, now, margin)
