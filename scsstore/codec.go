@@ -39,7 +39,8 @@ var fastMagic = []byte("\x00hcs2")
 
 // Encode implements scs.Codec. String values, the common case, are copied
 // once, straight into the blob; others are encoded into a scratch buffer
-// first. The blob refers to the session's state (see Store).
+// first. The blob refers to the session's states (see Store), never holds
+// them.
 func (Codec) Encode(deadline time.Time, values map[string]any) ([]byte, error) {
 	st := stateOf(values)
 	size := len(fastMagic) + 4*binary.MaxVarintLen64 + 16
@@ -77,11 +78,27 @@ func (Codec) Encode(deadline time.Time, values map[string]any) ([]byte, error) {
 		}
 		b = appendEntry(b, hashcodec.FieldName(k), t, scratch)
 	}
-	ref, _ := st.MarshalBinary()
-	return wire.Append(b, ref), nil
+	return wire.Append(b, appendRefs(st, values)), nil
 }
 
-// Decode implements scs.Codec. It also reads scs.GobCodec blobs.
+// appendRefs returns the state section of a commit's blob: a reference to
+// the session data's own state, then one to each state the values carry
+// (their own, unless Clear or Destroy removed it; and those of sessions
+// MergeSession copied over).
+func appendRefs(own *sessionState, values map[string]any) []byte {
+	ref, _ := own.MarshalBinary()
+	for k, v := range values {
+		if st, ok := v.(*sessionState); ok && isStateKey(k) {
+			r, _ := st.MarshalBinary()
+			ref = append(ref, r...)
+		}
+	}
+	return ref
+}
+
+// Decode implements scs.Codec. It also reads scs.GobCodec blobs. The
+// values it returns include the store's reserved value (see
+// LoadedStatePrefix).
 func (Codec) Decode(b []byte) (time.Time, map[string]any, error) {
 	if !isFastBlob(b) {
 		return GobCodec{}.Decode(b)
@@ -94,16 +111,31 @@ func (Codec) Decode(b []byte) (time.Time, map[string]any, error) {
 	if err != nil {
 		return time.Time{}, nil, err
 	}
-	if len(state) > 0 {
+	switch {
+	case len(state) > 0 && state[0] == formWhole: // a Find blob
 		st, err := decodeState(state)
 		if err != nil {
 			return time.Time{}, nil, err
 		}
-		if st = st.live(); st != nil {
-			associate(values, st)
+		carry(values, st)
+	case len(state) > 0: // what Encode wrote: it stays this session data's
+		states, err := decodeRefs(state)
+		if err != nil {
+			return time.Time{}, nil, err
+		}
+		if states[0] != nil {
+			associate(values, states[0])
 		}
 	}
 	return deadline, values, nil
+}
+
+// carry makes st the state of values both ways: by the map's identity,
+// which survives Clear, and as a reserved value, which MergeSession copies
+// into another session's values and Clear and Destroy remove.
+func carry(values map[string]any, st *sessionState) {
+	associate(values, st)
+	values[st.tag()] = st
 }
 
 // reserved reports whether a value is the store's own, never a user value.

@@ -1,14 +1,11 @@
 package scsstore
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/alexedwards/scs/v2"
 
 	"github.com/redis-session/redis-session-go/hashcodec"
 	"github.com/redis-session/redis-session-go/internal/layout"
@@ -27,13 +24,16 @@ func (s *Store) Commit(token string, b []byte, expiry time.Time) error {
 // What it writes depends on what the request last saw of the session (see
 // Store): for the session it loaded, or last committed, only what changed,
 // and nothing at all if the session was deleted or expired meanwhile; for
-// a renewed token, the session whole under the new token, but only if the
-// renewal itself ended the old session while it was alive; for a new
-// session, or the values of a request that cleared what it loaded, the
-// session whole, unless a tombstone says it was deleted. Limits are checked
-// against what is stored, atomically with the write. A time after the year
-// 9999 is an error wrapping hashcodec.ErrTimeRange. The write is not aborted
-// when ctx is cancelled; the store's timeout bounds it instead.
+// a renewed token (or the values of a session MergeSession moved into a
+// new one), the session whole under the new token, but only if the request
+// itself ended the old session while it was alive; for values merged into
+// the loaded session, the delta, on the same condition for every merged
+// session; for a new session, or the values of a request that cleared
+// what it loaded, the session whole, unless a tombstone says it was
+// deleted. Limits are checked against what is stored, atomically with the
+// write. A time after the year 9999 is an error wrapping
+// hashcodec.ErrTimeRange. The write is not aborted when ctx is cancelled;
+// the store's timeout bounds it instead.
 func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
 	if s.configErr != nil {
 		return s.configErr
@@ -56,13 +56,9 @@ func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry ti
 	}
 	window := s.windowAt(expiry, in.deadline)
 	key := s.key(token)
-	st, base := s.base(key, in)
-	if base != nil && base.Key != key && strings.HasPrefix(base.Key, s.prefix) &&
-		key == s.key(hashToken(strings.TrimPrefix(base.Key, s.prefix))) {
-		// scs's Iterate under HashTokenInStore hands back the stored hash as
-		// the token and hashes it again: this is still the session that
-		// was loaded, not a new one.
-		key = base.Key
+	base, carried := s.sortStates(key, in)
+	if base.snap != nil {
+		key = base.snap.Key // (scs's Iterate under HashTokenInStore: see saw)
 	}
 	runCtx, cancel := sessionhash.DetachedContext(ctx, s.timeout)
 	defer cancel()
@@ -70,9 +66,6 @@ func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry ti
 		// An expiry already past (SetDeadline in the past): the session ends.
 		if _, err := sessionhash.Delete(runCtx, s.client, key, now); err != nil {
 			return fmt.Errorf("scsstore: commit: %w", err)
-		}
-		if st != nil {
-			st.set(nil)
 		}
 		return nil
 	}
@@ -84,26 +77,23 @@ func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry ti
 		Token: strings.TrimPrefix(key, s.prefix), Now: now, Limits: s.limits,
 		Expiry: x, Window: window, Deadline: d, Binds: s.userKey != "",
 	}
+	for _, m := range carried {
+		c.Merged = append(c.Merged, m.snap)
+	}
 	switch {
-	case base != nil && base.Key == key: // the session the request saw
-		u := base.Plan(in.entries, meta)
+	case base.snap != nil: // the session the request saw
+		u := base.snap.Plan(in.entries, meta)
 		u.Expiry = x
-		if base.Slid(window, d, now) {
+		if base.snap.Slid(window, d, now) {
 			u.Expiry = 0
 		}
-		c.Update, c.Loaded, c.Continues = u, base, true
-		c.User = s.userOf(in.entries, base.Meta[layout.User])
-	case base != nil && base.Kept(in.entries): // a renewed token
-		if ok, err := sessionhash.EndedAlive(runCtx, s.client, base.Key); err != nil || !ok {
-			if st != nil {
-				st.set(nil)
-			}
-			return s.commitErr(err) // a logout or revocation beat the renewal
-		}
+		c.Update, c.Loaded, c.Continues = u, base.snap, true
+		c.User = s.userOf(in.entries, base.snap.Meta[layout.User])
+	case len(carried) > 0: // a renewed token, or a merge into a new session
+		c.Loaded, c.Merged, c.Continues = carried[0].snap, c.Merged[1:], true
 		c.Create = sessionhash.NewCreate(key, in.entries, meta)
-		c.Create.Created = sessionhash.ParseInt(base.Meta[layout.Created])
-		c.Loaded, c.Continues = base, true
-		c.User = s.userOf(in.entries, base.Meta[layout.User])
+		c.Create.Created = sessionhash.ParseInt(c.Loaded.Meta[layout.Created])
+		c.User = s.userOf(in.entries, c.Loaded.Meta[layout.User])
 	default: // a new session, or values that kept nothing of the load
 		c.Create = sessionhash.NewCreate(key, in.entries, meta)
 		c.User = s.userOf(in.entries, "")
@@ -114,19 +104,26 @@ func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry ti
 		}
 		c.Create.Expiry = x
 	}
+	if len(carried) > 0 {
+		// The values of sessions this request deleted itself move on only
+		// if those deletes ended them alive: not if a logout or a
+		// revocation, on any instance, ended them as well.
+		keys := make([]string, len(carried))
+		for i, m := range carried {
+			keys[i] = m.snap.Key
+		}
+		if ok, err := sessionhash.EndedAlive(runCtx, s.client, keys...); err != nil || !ok {
+			return s.commitErr(err) // nothing is written; later commits are refused alike
+		}
+	}
 	err = sessionhash.Run(s.client, s.index().Hook)(runCtx, c)
 	if errors.Is(err, sessionhash.ErrGone) {
-		if st != nil {
-			st.set(nil)
-		}
 		return nil // deleted or expired meanwhile: nothing is brought back
 	}
 	if err != nil {
 		return s.commitErr(err)
 	}
-	if st != nil {
-		st.set(c.Result(in.entries, meta))
-	}
+	s.remember(base, carried, c.Result(in.entries, meta))
 	return nil
 }
 
@@ -174,94 +171,4 @@ func (s *Store) userOf(entries []sessionhash.Entry, inherited string) string {
 		}
 	}
 	return ""
-}
-
-// commitInput is a committed blob, decoded.
-type commitInput struct {
-	deadline time.Time
-	entries  []sessionhash.Entry
-	// own is the state of the session data itself (the store's codecs);
-	// carried are states found among the values (scs's GobCodec), possibly
-	// of other sessions that MergeSession copied over.
-	own     *sessionState
-	carried []*sessionState
-}
-
-// parseCommit decodes a committed blob.
-func (s *Store) parseCommit(b []byte) (*commitInput, error) {
-	in := &commitInput{}
-	if isFastBlob(b) != isFastCodec(s.codec) {
-		// Loads would hand scs blobs its codec cannot read: say so now,
-		// rather than fail every later request with a decoding error.
-		return nil, ErrCodecMismatch
-	}
-	if isFastBlob(b) {
-		deadline, entries, state, err := decodeBlob(b)
-		if err != nil {
-			return nil, err
-		}
-		in.deadline, in.entries = deadline, entries
-		if len(state) > 0 {
-			st, err := decodeState(state)
-			if err != nil {
-				return nil, err
-			}
-			in.own = st.live()
-		}
-		return in, nil
-	}
-	codec := s.plainCodec()
-	if bytes.HasPrefix(b, gobMagic) {
-		ref, rest, err := splitGobBlob(b)
-		if err != nil {
-			return nil, err
-		}
-		st, err := decodeState(ref)
-		if err != nil {
-			return nil, err
-		}
-		in.own, b, codec = st.live(), rest, scs.GobCodec{}
-	}
-	deadline, values, err := codec.Decode(b)
-	if err != nil {
-		return nil, fmt.Errorf("scsstore: decode commit: %w", err)
-	}
-	for _, v := range values {
-		if st, ok := v.(*sessionState); ok {
-			if l := st.live(); l != nil {
-				in.carried = append(in.carried, l)
-			}
-		}
-	}
-	in.deadline = deadline
-	in.entries, err = encodeValues(values)
-	return in, err
-}
-
-// base returns the state to diff a commit of key against and its
-// snapshot: the state that saw this very session; else, for a commit under
-// another key, the session data's own state (or the first carried one
-// whose values the commit kept), whose snapshot is of another key (a
-// renewal) or nil (a new session). It returns nil, nil when the commit has
-// no state at all (scs's GobCodec, after Clear or for a new session).
-func (s *Store) base(key string, in *commitInput) (*sessionState, *sessionhash.Snapshot) {
-	all := in.carried
-	if in.own != nil {
-		all = append([]*sessionState{in.own}, in.carried...)
-	}
-	for _, st := range all {
-		if snap := st.get(); snap != nil && (snap.Key == key ||
-			key == s.key(hashToken(strings.TrimPrefix(snap.Key, s.prefix)))) {
-			return st, snap
-		}
-	}
-	if in.own != nil {
-		return in.own, in.own.get()
-	}
-	for _, st := range in.carried {
-		if snap := st.get(); snap != nil && snap.Kept(in.entries) {
-			return st, snap
-		}
-	}
-	return nil, nil
 }

@@ -29,8 +29,9 @@ type gobBlob struct {
 	Values   map[string]interface{}
 }
 
-// Encode implements scs.Codec: scs.GobCodec's encoding of the values,
-// after a reference to the session's state.
+// Encode implements scs.Codec: scs.GobCodec's encoding of the values
+// (with the reserved values as references to their states), after a
+// reference to the session data's own state.
 func (GobCodec) Encode(deadline time.Time, values map[string]any) ([]byte, error) {
 	st := stateOf(values)
 	ref, _ := st.MarshalBinary()
@@ -44,8 +45,8 @@ func (GobCodec) Encode(deadline time.Time, values map[string]any) ([]byte, error
 }
 
 // Decode implements scs.Codec. The store's state, which a Find blob
-// carries as a reserved value, is taken out of the values and kept with
-// the map instead.
+// carries as a reserved value, stays in the values (see LoadedStatePrefix)
+// and is kept with the map as well.
 func (GobCodec) Decode(b []byte) (time.Time, map[string]any, error) {
 	if bytes.HasPrefix(b, gobMagic) {
 		_, gobPart, err := splitGobBlob(b)
@@ -58,17 +59,17 @@ func (GobCodec) Decode(b []byte) (time.Time, map[string]any, error) {
 	if err != nil {
 		return time.Time{}, nil, err
 	}
-	var st *sessionState
+	var own *sessionState
 	for k, v := range values {
-		if s, ok := v.(*sessionState); ok || isStateKey(k) {
-			if ok && st == nil && !s.ref {
-				st = s
+		if st, ok := v.(*sessionState); ok || isStateKey(k) {
+			delete(values, k) // (a reference never travels in a Find blob)
+			if ok && !st.ref {
+				own = st
 			}
-			delete(values, k)
 		}
 	}
-	if st != nil {
-		associate(values, st)
+	if own != nil {
+		carry(values, own)
 	}
 	return deadline, values, nil
 }

@@ -23,40 +23,46 @@ import (
 // decodes into the request's values map, and the blob its Codec encodes
 // from that map at every Commit. What a commit needs to write a delta (what
 // the request last saw of its session) therefore travels with the
-// request's own session data, as a sessionState:
+// request's own session data, as a sessionState, a reserved value under
+// LoadedStatePrefix:
 //
-//   - With the store's codecs (Codec, GobCodec), the state belongs to the
-//     values map itself: the codec's Decode associates it with the map it
-//     returns, its Encode finds it by the map's identity, even after Clear
-//     emptied the map, and for a new session creates it. Nothing shows in
-//     the values.
-//   - With another codec (scs's own GobCodec), the state rides in the map
-//     as a reserved value under LoadedStatePrefix, which that codec encodes
-//     through the state's own binary form. Clear removes it, and a new
-//     session has none.
+//   - Every codec carries it in the values map: scs's own GobCodec through
+//     the state's binary form, the store's codecs directly. MergeSession
+//     copies it, with the other session's values, into the request's
+//     values, so that the commit knows which sessions it carries on (and
+//     checks that each ended alive); Clear and Destroy remove it.
+//   - The store's codecs (Codec, GobCodec) also associate the state with
+//     the values map itself, by its identity: it survives Clear, so that a
+//     cleared session is still written as a delta (Clear removes exactly
+//     what the request loaded), and for a new session Encode creates it.
 //
-// Either way the blob a commit receives refers to the state by a handle
-// that resolves, in the process that holds the session data, to the live
-// object, which the store updates after each successful write: a second
+// Either way the blob a commit receives refers to states by handles that
+// resolve, in the process that holds the session data, to the live
+// objects, which the store updates after each successful write: a second
 // commit in the same request is a delta against the first. Nothing is
 // keyed by contexts, time windows or counts; a state lives exactly as long
 // as the session data that holds it.
 
 // LoadedStatePrefix starts the key of the reserved session value in which
-// the store carries what a request loaded, when the SessionManager's codec
-// is not the store's (see Store.Codec): "__scsstore." plus a short tag, one
-// per session (MergeSession copies another session's values over). It
-// never reaches Redis, holds no token, and shows in SessionManager.Keys;
-// leave it alone. With the store's codecs it does not appear at all.
+// the store carries what a request loaded: "__scsstore." plus a short tag,
+// one per session (MergeSession copies another session's values over). It
+// never reaches Redis, holds no token (not even by reflection), and shows
+// in SessionManager.Keys; leave it alone, as scs's own "__rememberMe".
 const LoadedStatePrefix = "__scsstore."
 
 // sessionState is what one request's session data has seen of Redis: the
-// snapshot of its last load or write, or none yet (a new session). It is
-// safe for concurrent use.
+// snapshot of its last load or write, or none yet (a new session). The
+// snapshot's key (which holds the token) is kept only sealed (see seal),
+// so that nothing that walks the session's values, by reflection too, can
+// find the token in it. It is safe for concurrent use.
 type sessionState struct {
 	mu     sync.Mutex
 	handle uint64
+	// snap is the snapshot without its Key; sealed is the key, sealed, and
+	// sum its KeySum (for telling sessions apart without unsealing).
 	snap   *sessionhash.Snapshot
+	sealed []byte
+	sum    uint64
 	// transport marks a state built to travel in a Find blob: it encodes
 	// whole, and the session data that decodes it gets a live copy.
 	transport bool
@@ -77,15 +83,49 @@ func (s *sessionState) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, s.
 // GoString implements fmt.GoStringer like Format.
 func (s *sessionState) GoString() string { return s.String() }
 
-func (s *sessionState) get() *sessionhash.Snapshot {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.snap
+// newState returns an unregistered state holding snap (nil for none).
+func newState(snap *sessionhash.Snapshot) *sessionState {
+	s := &sessionState{}
+	s.set(snap)
+	return s
 }
 
-func (s *sessionState) set(snap *sessionhash.Snapshot) {
+// get returns the snapshot, its key unsealed (nil for none).
+func (s *sessionState) get() *sessionhash.Snapshot {
 	s.mu.Lock()
-	s.snap = snap
+	snap, sealed := s.snap, s.sealed
+	s.mu.Unlock()
+	if snap == nil {
+		return nil
+	}
+	key, err := unseal(sealed)
+	if err != nil {
+		return nil // cannot happen: only this process seals
+	}
+	cp := *snap
+	cp.Key = key
+	return &cp
+}
+
+// names reports whether the state's snapshot is of the session at key.
+func (s *sessionState) names(key string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.snap != nil && s.sum == sessionhash.KeySum(key)
+}
+
+// set replaces the snapshot (nil: the session is gone, or was consumed).
+func (s *sessionState) set(snap *sessionhash.Snapshot) {
+	var sealed []byte
+	var sum uint64
+	if snap != nil {
+		sealed, sum = seal(snap.Key), sessionhash.KeySum(snap.Key)
+		cp := *snap
+		cp.Key = ""
+		snap = &cp
+	}
+	s.mu.Lock()
+	s.snap, s.sealed, s.sum = snap, sealed, sum
 	s.mu.Unlock()
 }
 
@@ -98,7 +138,7 @@ var live struct {
 
 // newLiveState returns a state registered under a fresh handle.
 func newLiveState(snap *sessionhash.Snapshot) *sessionState {
-	s := &sessionState{snap: snap}
+	s := newState(snap)
 	s.register()
 	return s
 }
@@ -197,10 +237,14 @@ func forgetMap(wp weak.Pointer[byte]) {
 	byMap.Unlock()
 }
 
-// stateTag returns the reserved value key of a session's state.
-func stateTag(key string) string {
+// tag returns the key of the reserved value that carries the state in a
+// values map: LoadedStatePrefix plus a tag of the session's key.
+func (s *sessionState) tag() string {
+	s.mu.Lock()
+	sum := s.sum
+	s.mu.Unlock()
 	var b [8]byte
-	binary.LittleEndian.PutUint64(b[:], sessionhash.KeySum(key))
+	binary.LittleEndian.PutUint64(b[:], sum)
 	return LoadedStatePrefix + base64.RawURLEncoding.EncodeToString(b[:])
 }
 
@@ -224,7 +268,7 @@ func (s *sessionState) MarshalBinary() ([]byte, error) {
 		b := []byte{formRef}
 		return binary.LittleEndian.AppendUint64(b, s.handle), nil
 	}
-	return appendWhole([]byte{formWhole}, s.snap), nil
+	return appendWhole([]byte{formWhole}, s.sealed, s.sum, s.snap), nil
 }
 
 // UnmarshalBinary decodes a state into s. A whole one makes s a new live
@@ -240,11 +284,11 @@ func (s *sessionState) UnmarshalBinary(b []byte) error {
 		}
 		return nil
 	case formWhole:
-		snap, err := readWhole(r)
+		sealed, sum, snap, err := readWhole(r)
 		if err != nil {
 			return err
 		}
-		s.snap = snap
+		s.snap, s.sealed, s.sum = snap, sealed, sum
 		s.register()
 		return nil
 	}
@@ -261,6 +305,28 @@ func (s *sessionState) live() *sessionState {
 	return s
 }
 
+// decodeRefs decodes the state section of a commit's blob (appendRefs):
+// references, resolved to their live objects. The first is the session
+// data's own state (nil when it is gone); references to gone states are
+// left out of the rest.
+func decodeRefs(b []byte) ([]*sessionState, error) {
+	const size = 9 // formRef, then the handle
+	if len(b)%size != 0 {
+		return nil, fmt.Errorf("scsstore: session state: %w", wire.ErrMalformed)
+	}
+	var out []*sessionState
+	for i := 0; i < len(b); i += size {
+		st, err := decodeState(b[i : i+size])
+		if err != nil {
+			return nil, err
+		}
+		if l := st.live(); l != nil || i == 0 {
+			out = append(out, l)
+		}
+	}
+	return out, nil
+}
+
 // decodeState decodes a state's binary form into a new object.
 func decodeState(b []byte) (*sessionState, error) {
 	s := &sessionState{}
@@ -270,10 +336,11 @@ func decodeState(b []byte) (*sessionState, error) {
 	return s, nil
 }
 
-// appendWhole encodes a snapshot: the key sealed, so that the bytes hold
-// no token, then the fingerprints and metadata.
-func appendWhole(b []byte, snap *sessionhash.Snapshot) []byte {
-	b = wire.Append(b, seal(snap.Key))
+// appendWhole encodes a snapshot: its sealed key, so that the bytes hold
+// no token, and the key's KeySum, then the fingerprints and metadata.
+func appendWhole(b, sealed []byte, sum uint64, snap *sessionhash.Snapshot) []byte {
+	b = wire.Append(b, sealed)
+	b = binary.LittleEndian.AppendUint64(b, sum)
 	b = binary.AppendVarint(b, snap.LoadedAt)
 	b = binary.AppendVarint(b, snap.Expiry)
 	b = binary.AppendUvarint(b, uint64(len(snap.Sums)))
@@ -289,12 +356,15 @@ func appendWhole(b []byte, snap *sessionhash.Snapshot) []byte {
 	return b
 }
 
-func readWhole(r *wire.Reader) (*sessionhash.Snapshot, error) {
-	key, err := unseal(r.Bytes())
-	if err != nil {
-		return nil, err
+// readWhole decodes what appendWhole wrote: the sealed key (checked, not
+// opened), its KeySum and the snapshot without its key.
+func readWhole(r *wire.Reader) ([]byte, uint64, *sessionhash.Snapshot, error) {
+	sealed := append([]byte(nil), r.Bytes()...)
+	sum := r.Uint64()
+	if len(sealed) < sealer.NonceSize()+sealer.Overhead() {
+		return nil, 0, nil, fmt.Errorf("scsstore: session state: %w", wire.ErrMalformed)
 	}
-	snap := &sessionhash.Snapshot{Key: key, LoadedAt: r.Varint(), Expiry: r.Varint()}
+	snap := &sessionhash.Snapshot{LoadedAt: r.Varint(), Expiry: r.Varint()}
 	n := r.Count()
 	fields, sums := make([][]byte, 0, n), make([]uint64, 0, n)
 	for i := 0; i < n && r.Err() == nil; i++ {
@@ -312,9 +382,9 @@ func readWhole(r *wire.Reader) (*sessionhash.Snapshot, error) {
 		snap.Meta[name] = r.String()
 	}
 	if err := r.Done(); err != nil {
-		return nil, fmt.Errorf("scsstore: session state: %w", err)
+		return nil, 0, nil, fmt.Errorf("scsstore: session state: %w", err)
 	}
-	return snap, nil
+	return sealed, sum, snap, nil
 }
 
 // The key in a whole state is sealed with AES-GCM under a key that exists

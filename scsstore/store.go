@@ -170,7 +170,8 @@ func (s *Store) blob(rec *sessionhash.Record) ([]byte, error) {
 		return nil, fmt.Errorf("scsstore: %w", &hashcodec.FieldError{Field: layout.Deadline,
 			Err: fmt.Errorf("%w: session %s has no deadline", hashcodec.ErrCorrupt, layout.Redact(rec.Key))})
 	}
-	st := &sessionState{snap: sessionhash.NewSnapshot(rec), transport: true}
+	st := newState(sessionhash.NewSnapshot(rec))
+	st.transport = true
 	if isFastCodec(s.codec) {
 		if err := checkEntries(rec.Entries, false); err != nil {
 			return nil, err
@@ -182,7 +183,7 @@ func (s *Store) blob(rec *sessionhash.Record) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	values[stateTag(rec.Key)] = st
+	values[st.tag()] = st
 	b, err := s.plainCodec().Encode(deadline, values)
 	if err != nil {
 		return nil, fmt.Errorf("scsstore: encode %s: %w", layout.Redact(rec.Key), err)

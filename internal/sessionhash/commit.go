@@ -21,6 +21,11 @@ type Commit struct {
 	// another token after a renewal.
 	Token  string
 	Loaded *Snapshot
+	// Merged are the other sessions whose values the write carries on
+	// (MergeSession moved them in and deleted them; the store checked they
+	// ended alive): a binding to the user one of them was bound to
+	// continues theirs.
+	Merged []*Snapshot
 	// Continues is set when the write carries the loaded session on: an
 	// update of it, or a renewal that kept its values. A write that does
 	// not continue it (a new session, or the values of a request that

@@ -69,6 +69,11 @@ func (ix Index) plan(c *sessionhash.Commit) *binding {
 	switch {
 	case !continues:
 		b.step = &Step{User: b.user, Token: b.token, Cover: b.cover}
+		if from := ix.mergedFrom(c, b.user); from != "" {
+			// The binding came with a merged session: it carries on theirs,
+			// which a revocation may have ended.
+			b.step.Continue, b.step.From = true, from
+		}
 		b.bind = true
 	case b.token != b.oldToken:
 		b.step = &Step{Continue: true, User: b.user, Token: b.token, From: b.oldToken, Cover: b.cover}
@@ -78,6 +83,17 @@ func (ix Index) plan(c *sessionhash.Commit) *binding {
 		b.guard = true
 	}
 	return b
+}
+
+// mergedFrom returns the token of a merged session bound to user (with a
+// cover), or "".
+func (ix Index) mergedFrom(c *sessionhash.Commit, user string) string {
+	for _, m := range c.Merged {
+		if m.Meta[layout.User] == user && sessionhash.ParseInt(m.Meta[layout.UserUntil]) > 0 {
+			return strings.TrimPrefix(m.Key, ix.Prefix)
+		}
+	}
+	return ""
 }
 
 // apply puts the binding into the write: a new binding records #user and
