@@ -122,7 +122,9 @@ func (s *Store) deleteKey(ctx context.Context, key string) (sessionhash.Ended, e
 }
 
 // Fields returns a handle for reading and writing single values of this
-// session straight from Redis, without loading the rest (string keys only).
+// session straight from Redis, without loading the rest (string keys
+// only). The user key (UserKey) is read-only here (ErrReadOnly): writing
+// it must rebind the session, which Save or BindUser does.
 // It does no I/O. A session not saved yet has no key: every operation then
 // fails with ErrNotSaved.
 func (s *Store) Fields(session *sessions.Session) *hashcodec.Hash {
@@ -159,7 +161,11 @@ func (s *Store) FieldsOf(r *http.Request, name string) *hashcodec.Hash {
 }
 
 func (s *Store) hash(id string) *hashcodec.Hash {
-	return hashcodec.NewHash(s.client, s.key(id), hashcodec.WithLimits(s.Limits))
+	opts := []hashcodec.HashOption{hashcodec.WithLimits(s.Limits)}
+	if s.UserKey != "" {
+		opts = append(opts, hashcodec.WithReadOnlyKeys("it binds the session to its user: change it in session.Values and Save, or with BindUser", s.UserKey))
+	}
+	return hashcodec.NewHash(s.client, s.key(id), opts...)
 }
 
 // LoadErr returns the error the load of session failed with (a Redis

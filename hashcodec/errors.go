@@ -52,6 +52,9 @@ var (
 	// ErrUnsupported means a Go value cannot be encoded (for example a type
 	// gob cannot encode, or one that was not registered with gob.Register).
 	ErrUnsupported = errors.New("hashcodec: value cannot be encoded")
+	// ErrReadOnly means a write of a key the Hash was given as read-only
+	// (WithReadOnlyKeys) was refused. Nothing was written.
+	ErrReadOnly = errors.New("hashcodec: key is read-only here")
 )
 
 // FieldError ties an error to the user key (or hash field) it concerns.

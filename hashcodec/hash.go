@@ -41,7 +41,9 @@ type Hash struct {
 	key    string
 	idle   int64 // window in ms; -1: the hash's own #idle; 0: never touch the TTL
 	limits Limits
-	err    error
+	// readOnly holds the keys writes must leave alone, with why.
+	readOnly map[string]string
+	err      error
 }
 
 // HashOption configures a Hash.
@@ -58,6 +60,30 @@ func WithIdleTimeout(d time.Duration) HashOption {
 // NewHash applies no limits by default; the stores pass theirs.
 func WithLimits(l Limits) HashOption {
 	return func(h *Hash) { h.limits = l }
+}
+
+// WithReadOnlyKeys makes every write of these keys (Set, SetMulti, Delete,
+// Incr) fail with an error wrapping ErrReadOnly that says why, changing
+// nothing: for values another part of the program owns. The stores pass
+// the user key their sessions are bound by (their WithUserKey or
+// UserKey), which binding must change, not a single-field write.
+func WithReadOnlyKeys(why string, keys ...string) HashOption {
+	return func(h *Hash) {
+		if h.readOnly == nil {
+			h.readOnly = make(map[string]string, len(keys))
+		}
+		for _, k := range keys {
+			h.readOnly[k] = why
+		}
+	}
+}
+
+// writable returns the error for a write of key, if it is read-only.
+func (h *Hash) writable(key string) error {
+	if why, ok := h.readOnly[key]; ok {
+		return fieldErr(key, fmt.Errorf("%w: %s", ErrReadOnly, why))
+	}
+	return nil
 }
 
 // NewHash returns a handle on the hash stored at key. It does no I/O.
@@ -211,6 +237,9 @@ func (h *Hash) SetMulti(ctx context.Context, values map[string]any) error {
 	args := make([]any, 0, 5+3*len(values))
 	args = append(args, layout.Now(), h.idle, h.limits.Fields, h.limits.Bytes, len(values))
 	for k, v := range values {
+		if err := h.writable(k); err != nil {
+			return err
+		}
 		raw, t, err := Encode(v)
 		if err != nil {
 			return fieldErr(k, err)
@@ -230,6 +259,9 @@ func (h *Hash) Delete(ctx context.Context, keys ...string) (int, error) {
 	args := make([]any, 0, 5+len(keys))
 	args = append(args, layout.Now(), h.idle, 0, 0, 0)
 	for _, k := range keys {
+		if err := h.writable(k); err != nil {
+			return 0, err
+		}
 		args = append(args, FieldName(k))
 	}
 	n, err := h.write(ctx, args)
@@ -254,6 +286,9 @@ func (h *Hash) write(ctx context.Context, args []any) (int64, error) {
 func (h *Hash) Incr(ctx context.Context, key string, delta int64) (int64, error) {
 	if h.err != nil {
 		return 0, h.err
+	}
+	if err := h.writable(key); err != nil {
+		return 0, err
 	}
 	n, err := scripts.Incr.Run(ctx, h.client, []string{h.key},
 		layout.Now(), h.idle, h.limits.Fields, h.limits.Bytes, FieldName(key), delta, strconv.IntSize).Int64()

@@ -415,6 +415,29 @@ func TestLimitsAreCheckedBeforeWriting(t *testing.T) {
 	})
 }
 
+// Read-only keys refuse every kind of write, with the reason, and change
+// nothing; the other keys stay writable.
+func TestReadOnlyKeysRefuseWrites(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, b *redistest.Backend) {
+		t.Parallel()
+		key := b.Prefix + "s"
+		newSession(t, b.Client, key, time.Hour, time.Time{})
+		require.NoError(t, hashcodec.NewHash(b.Client, key).Set(ctx, "user_id", "ada"))
+		h := hashcodec.NewHash(b.Client, key, hashcodec.WithReadOnlyKeys("it binds the session", "user_id"))
+		err := h.Set(ctx, "user_id", "bob")
+		require.ErrorIs(t, err, hashcodec.ErrReadOnly)
+		assert.Contains(t, err.Error(), "it binds the session")
+		assert.ErrorIs(t, h.SetMulti(ctx, map[string]any{"theme": "dark", "user_id": "bob"}), hashcodec.ErrReadOnly)
+		_, err = h.Delete(ctx, "user_id")
+		assert.ErrorIs(t, err, hashcodec.ErrReadOnly)
+		_, err = h.Incr(ctx, "user_id", 1)
+		assert.ErrorIs(t, err, hashcodec.ErrReadOnly)
+		assert.Equal(t, "ada", h.Get(ctx, "user_id").String(), "nothing written")
+		assert.True(t, h.Get(ctx, "theme").IsNil(), "not even the other values of a refused SetMulti")
+		require.NoError(t, h.Set(ctx, "theme", "dark"))
+	})
+}
+
 func TestRedisFailureIsReportedNotMissing(t *testing.T) {
 	redistest.Each(t, func(t *testing.T, b *redistest.Backend) {
 		c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 100 * time.Millisecond, DialerRetries: 1})

@@ -243,7 +243,9 @@ func (s *Store) DeleteCtx(ctx context.Context, token string) error {
 //
 // Values written through Fields are seen by the next request that loads
 // the session; a request that already loaded it keeps its own copy, and its
-// commit leaves the field alone unless that request changed it too.
+// commit leaves the field alone unless that request changed it too. The
+// user key (WithUserKey) is read-only here: writing it must rebind the
+// session, which a commit or BindUser does; Fields gives ErrReadOnly.
 func (s *Store) Fields(token string) *hashcodec.Hash {
 	if s.configErr != nil {
 		return hashcodec.NewHashErr(s.configErr)
@@ -256,6 +258,9 @@ func (s *Store) Fields(token string) *hashcodec.Hash {
 		return hashcodec.NewHashErr(fmt.Errorf("%w: %w", hashcodec.ErrNotFound, err))
 	}
 	opts := []hashcodec.HashOption{hashcodec.WithLimits(s.limits)}
+	if s.userKey != "" {
+		opts = append(opts, hashcodec.WithReadOnlyKeys("it binds the session to its user: change it in the session (sessionManager.Put) or with BindUser", s.userKey))
+	}
 	if s.idle > 0 {
 		opts = append(opts, hashcodec.WithIdleTimeout(s.idle))
 	}
