@@ -1,11 +1,12 @@
 package gorillastore_test
 
 import (
-	"github.com/redis-session/redis-session-go/internal/redistest"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/redis-session/redis-session-go/internal/redistest"
 
 	"github.com/gorilla/securecookie"
 

@@ -83,12 +83,14 @@ func NewMini(t testing.TB) *miniredis.Miniredis {
 // backend. Subtests may call t.Parallel.
 func Each(t *testing.T, fn func(t *testing.T, b *Backend)) {
 	t.Helper()
-	t.Run("miniredis", func(t *testing.T) {
-		m := NewMini(t)
-		c := redis.NewClient(&redis.Options{Addr: m.Addr()})
-		t.Cleanup(func() { _ = c.Close() })
-		fn(t, &Backend{Name: "miniredis", Client: c, Mini: m, Prefix: UniquePrefix()})
-	})
+	t.Run("miniredis", func(t *testing.T) { fn(t, miniBackend(t)) })
+	EachReal(t, fn)
+}
+
+// EachReal is Each without miniredis: for cases a timing or a real
+// server's behaviour decides.
+func EachReal(t *testing.T, fn func(t *testing.T, b *Backend)) {
+	t.Helper()
 	t.Run("redis", func(t *testing.T) {
 		srv := SharedServer(t)
 		c := srv.Client()
@@ -101,6 +103,20 @@ func Each(t *testing.T, fn func(t *testing.T, b *Backend)) {
 		t.Cleanup(func() { _ = c.Close() })
 		fn(t, &Backend{Name: "cluster", Client: c, Cluster: cl, Prefix: UniquePrefix()})
 	})
+}
+
+// OnMini runs fn against miniredis only: for cases that need what only
+// miniredis allows, such as moving Redis's clock (Backend.Mini.SetTime).
+func OnMini(t *testing.T, fn func(t *testing.T, b *Backend)) {
+	t.Helper()
+	fn(t, miniBackend(t))
+}
+
+func miniBackend(t *testing.T) *Backend {
+	m := NewMini(t)
+	c := redis.NewClient(&redis.Options{Addr: m.Addr()})
+	t.Cleanup(func() { _ = c.Close() })
+	return &Backend{Name: "miniredis", Client: c, Mini: m, Prefix: UniquePrefix()}
 }
 
 // Keys returns the keys matching pattern on every master (KEYS is fine in
