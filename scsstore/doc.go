@@ -18,8 +18,9 @@
 // disconnect: what a commit needs travels with the request's own session
 // data or lives in Redis, never in process memory.
 //
-//   - One round trip per load (the TTL slide and HGETALL in one MULTI) and
-//     per commit (one atomic script).
+//   - One round trip per load (one script reads the hash and slides its
+//     expiry by the session's own window) and per commit (one atomic
+//     script).
 //   - Delta commits: only the values a request changed are written and only
 //     the ones it removed are deleted, so concurrent requests of one user
 //     that change different keys never erase each other's changes, and a
@@ -27,7 +28,9 @@
 //   - No resurrection: Destroy, RenewToken, Delete and
 //     DeleteUserSessions leave a tombstone at the key, and every commit
 //     needs a live hash, so no request in flight anywhere (including
-//     Clear, MergeSession and manual Commit) brings the session back.
+//     Clear, MergeSession and manual Commit) brings the session back; a
+//     renewal or merge moves a session's values only if its own delete
+//     ended that session alive.
 //   - Log out everywhere: with WithUserKey, DeleteUserSessions ends every
 //     session of a user, also those created or renewed while it runs.
 //   - Limits (WithLimits) are checked in the script that writes, so

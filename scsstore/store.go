@@ -50,8 +50,8 @@ var ErrNoClient = errors.New("scsstore: nil redis client")
 //     RenewToken and DeleteUserSessions leave a tombstone at the key, so a
 //     commit for a session deleted (or expired) while its request was in
 //     flight writes nothing, whatever the request did with its values; a
-//     renewal creates its new key only if the old session was alive when
-//     the renewal deleted it.
+//     renewal (or a MergeSession) moves a session's values to another key
+//     only if the old session was alive when this request deleted it.
 //   - Sliding expiry on load: FindCtx moves the expiry to min(now + idle
 //     window, deadline, user index cover) in the same round trip, and every
 //     expiry is an absolute time never later than the one scs asked for.
@@ -60,8 +60,10 @@ var ErrNoClient = errors.New("scsstore: nil redis client")
 //   - Tokens are validated before they name a key; commits and deletes are
 //     not aborted by a client disconnecting.
 //
-// With scs's own GobCodec (sessionManager.Codec left alone) the store
-// cannot see the values map, only bytes; then a request that cleared every
+// What the store needs travels in a reserved value of the session data
+// (LoadedStatePrefix), which shows in sessionManager.Keys. With scs's own
+// GobCodec (sessionManager.Codec left alone) the store cannot see the
+// values map itself, only that value; then a request that cleared every
 // value it loaded (Clear, or Remove of each) commits the session whole,
 // replacing values other requests added meanwhile (a deleted session still
 // stays deleted), and the second commit of a new session in one request
