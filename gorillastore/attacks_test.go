@@ -42,7 +42,7 @@ func TestAnAbandonedLoadLeavesNoStoreWideTTL(t *testing.T) {
 		require.LessOrEqual(t, redistest.TTL(t, f.b.Client, key), 24*time.Hour)
 
 		in := f.inst[0]
-		atLoad := redistest.PauseAt(in.client, redistest.Script(scripts.Load, key))
+		atLoad := redistest.PauseAt(in.client, redistest.Script(scripts.Touch, key))
 		reqCtx, cancel := context.WithCancel(context.Background())
 		req := httptest.NewRequestWithContext(reqCtx, http.MethodGet, "/", nil)
 		req.AddCookie(br.cookie())

@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"weak"
 
 	"github.com/redis-session/redis-session-go/internal/sessionhash"
@@ -143,22 +144,19 @@ func newLiveState(snap *sessionhash.Snapshot) *sessionState {
 	return s
 }
 
+// handles numbers live states: a handle is never reused in a process.
+var handles atomic.Uint64
+
 // register gives s a fresh handle that resolves to it while it lives.
 func (s *sessionState) register() {
-	var b [8]byte
+	s.handle = handles.Add(1)
+	wp := weak.Make(s)
 	live.Lock()
-	defer live.Unlock()
 	if live.m == nil {
 		live.m = make(map[uint64]weak.Pointer[sessionState])
 	}
-	for {
-		_, _ = rand.Read(b[:])
-		s.handle = binary.LittleEndian.Uint64(b[:])
-		if _, taken := live.m[s.handle]; !taken && s.handle != 0 {
-			break
-		}
-	}
-	live.m[s.handle] = weak.Make(s)
+	live.m[s.handle] = wp
+	live.Unlock()
 	runtime.AddCleanup(s, forgetHandle, s.handle)
 }
 
@@ -404,9 +402,13 @@ var sealer = func() cipher.AEAD {
 	return aead
 }()
 
+// nonces counts the seals: under a key that exists only in this process,
+// a counter is a nonce that never repeats, without a system call.
+var nonces atomic.Uint64
+
 func seal(key string) []byte {
 	nonce := make([]byte, sealer.NonceSize(), sealer.NonceSize()+len(key)+sealer.Overhead())
-	_, _ = rand.Read(nonce)
+	binary.LittleEndian.PutUint64(nonce, nonces.Add(1))
 	return sealer.Seal(nonce, nonce, []byte(key), nil)
 }
 

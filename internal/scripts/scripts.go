@@ -25,7 +25,7 @@ var (
 	Commit = load("commit.lua") // a delta write of a live session
 	Create = load("create.lua") // a session written whole
 	Delete = load("delete.lua") // a session ended for good: a tombstone
-	Load   = load("load.lua")   // a session read, its expiry slid
+	Touch  = load("touch.lua")  // a load's slide, in its MULTI
 )
 
 // hashcodec's scripts.

@@ -1,6 +1,7 @@
 package sessionhash
 
 import (
+	"maps"
 	"context"
 	"testing"
 	"time"
@@ -13,10 +14,11 @@ import (
 )
 
 func record() *Record {
-	return parseRecord("k", map[string]string{
+	all := map[string]string{
 		"#created": "1", "#deadline": "2000", "#idle": "3", "#n": "4", "#b": "20",
 		"name": "ada", "count": "5", "#t:count": "int", "##x": "y", "#k:int:1": "2", "#t:#k:int:1": "int",
-	})
+	}
+	return parseRecord("k", len(all), maps.All(all))
 }
 
 func TestParseRecord(t *testing.T) {

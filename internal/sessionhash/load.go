@@ -15,37 +15,64 @@ import (
 // (only hand-made data is like that): every key keeps a TTL.
 const Fallback = 24 * 60 * 60 * 1000
 
-// Load reads the session at key and slides its expiry in one round trip
-// (scripts/load.lua): to min(now + window, deadline, user index cover),
-// where window is the session's own #idle unless window > 0 overrides it
-// (a store configured with an idle timeout). A session whose window is 0
-// does not slide; its expiry is never past its deadline or cover, and a
-// key without a TTL gets one. Record.Expiry is the expiry after the slide.
+// Load reads the session at key and slides its expiry in one round trip:
+// a MULTI of scripts/touch.lua, which moves the expiry to min(now +
+// window, deadline, user index cover), and a native HGETALL (a script
+// returning the hash would cost Redis several times as much). window is
+// the session's own #idle unless window > 0 overrides it (a store
+// configured with an idle timeout). A session whose window is 0 does not
+// slide; its expiry is never past its deadline or cover, and a key without
+// a TTL gets one. Record.Expiry is the expiry after the slide.
 //
 // It returns nil (and no error) when key holds no live session: nothing,
 // a tombstone, a value of another type, a hash without #created, or a
 // session past its deadline or cover, which it deletes: every reader
 // treats such a session as gone, whatever its TTL says.
-func Load(ctx context.Context, c redis.Scripter, key string, now, window int64) (*Record, error) {
-	v, err := scripts.Load.Run(ctx, c, []string{key}, now, window, Fallback).Result()
+func Load(ctx context.Context, c redis.Cmdable, key string, now, window int64) (*Record, error) {
+	touch, all, err := load(ctx, c, key, now, window)
+	if redis.HasErrorPrefix(err, "NOSCRIPT") {
+		if err = scripts.Touch.Load(ctx, c).Err(); err == nil {
+			touch, all, err = load(ctx, c, key, now, window)
+		}
+	}
 	if err != nil {
 		return nil, loadErr(key, err)
 	}
-	reply, ok := v.([]any)
-	if !ok || len(reply)%2 != 1 {
-		return nil, nil // 0: no live session
+	if touch <= 0 || len(all) == 0 {
+		return nil, nil
 	}
-	expiry, ok := reply[0].(int64)
-	if !ok {
-		return nil, loadErr(key, fmt.Errorf("unexpected reply %T", reply[0]))
-	}
-	all := make(map[string]string, len(reply)/2)
-	for i := 1; i+1 < len(reply); i += 2 {
-		all[str(reply[i])] = str(reply[i+1])
-	}
-	rec := parseRecord(key, all)
-	rec.LoadedAt, rec.Expiry = now, expiry
+	rec := parseRecord(key, len(all)/2, flatPairs(all))
+	rec.LoadedAt, rec.Expiry = now, touch
 	return rec, nil
+}
+
+// load runs the load's MULTI once: the expiry touch left (0 for no live
+// session) and HGETALL's flat reply.
+func load(ctx context.Context, c redis.Cmdable, key string, now, window int64) (int64, []any, error) {
+	pipe := c.TxPipeline()
+	touch := scripts.Touch.EvalSha(ctx, pipe, []string{key}, now, window, Fallback)
+	all := pipe.Do(ctx, "hgetall", key)
+	if _, err := pipe.Exec(ctx); err != nil && !wrongType(err) {
+		return 0, nil, err
+	}
+	expiry, err := touch.Int64()
+	if err != nil {
+		return 0, nil, err
+	}
+	if expiry <= 0 {
+		return 0, nil, nil
+	}
+	switch v := all.Val().(type) {
+	case []any: // RESP2
+		return expiry, v, nil
+	case map[any]any: // RESP3
+		flat := make([]any, 0, 2*len(v))
+		for f, x := range v {
+			flat = append(flat, f, x)
+		}
+		return expiry, flat, nil
+	}
+	return 0, nil, all.Err()
 }
 
 func loadErr(key string, err error) error {

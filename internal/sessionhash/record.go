@@ -7,6 +7,7 @@
 package sessionhash
 
 import (
+	"iter"
 	"strconv"
 	"strings"
 	"time"
@@ -46,11 +47,12 @@ type Record struct {
 	LoadedAt, Expiry int64
 }
 
-// parseRecord splits an HGETALL reply into entries and metadata.
-func parseRecord(key string, all map[string]string) *Record {
-	r := &Record{Key: key, Meta: make(map[string]string, 8), Entries: make([]Entry, 0, len(all))}
+// parseRecord splits an HGETALL reply, n field/value pairs, into entries
+// and metadata.
+func parseRecord(key string, n int, pairs iter.Seq2[string, string]) *Record {
+	r := &Record{Key: key, Meta: make(map[string]string, 8), Entries: make([]Entry, 0, n)}
 	var types map[string]string
-	for f, v := range all {
+	for f, v := range pairs {
 		switch {
 		case hashcodec.IsUserField(f):
 			r.Entries = append(r.Entries, Entry{Field: f, Raw: v})
@@ -67,6 +69,17 @@ func parseRecord(key string, all map[string]string) *Record {
 		r.Entries[i].Type = hashcodec.Type(types[r.Entries[i].Field])
 	}
 	return r
+}
+
+// flatPairs iterates a flat reply (field, value, field, value, ...).
+func flatPairs(reply []any) iter.Seq2[string, string] {
+	return func(yield func(string, string) bool) {
+		for i := 0; i+1 < len(reply); i += 2 {
+			if !yield(str(reply[i]), str(reply[i+1])) {
+				return
+			}
+		}
+	}
 }
 
 // ParseInt reads a numeric metadata value the way the scripts' int() does:

@@ -1,6 +1,7 @@
 package sessionhash
 
 import (
+	"maps"
 	"context"
 	"strings"
 
@@ -86,7 +87,7 @@ func loadBatch(ctx context.Context, c redis.Cmdable, keys []string) ([]*Record, 
 		if _, ok := all[layout.Created]; !ok {
 			continue
 		}
-		rec := parseRecord(keys[i], all)
+		rec := parseRecord(keys[i], len(all), maps.All(all))
 		rec.LoadedAt = now
 		if end := rec.Cap(); end > 0 && end <= now {
 			continue

@@ -29,11 +29,19 @@ const TombstoneFloor = 5 * time.Minute
 // when the session is gone and nothing was written, and an error wrapping
 // hashcodec.ErrLimit when the write would take it past limits.
 func (u *Update) Run(ctx context.Context, c redis.Scripter, now int64, limits hashcodec.Limits) error {
-	args := make([]any, 0, 9+len(u.Set)+len(u.Meta)+len(u.DelUser)+len(u.Del))
+	nmeta := len(u.Meta) / 2
+	counters := len(u.Set)+len(u.DelUser) > 0 // the script fills #n and #b in
+	if counters {
+		nmeta += 2
+	}
+	args := make([]any, 0, 13+len(u.Set)+len(u.Meta)+len(u.DelUser)+len(u.Del))
 	args = append(args, now, u.Expiry, limits.Fields, limits.Bytes, u.Cover, u.CoverUser,
-		len(u.Set)/2, len(u.Meta)/2, len(u.DelUser))
+		len(u.Set)/2, nmeta, len(u.DelUser))
 	args = append(args, u.Set...)
 	args = append(args, u.Meta...)
+	if counters {
+		args = append(args, layout.Count, "", layout.Bytes, "")
+	}
 	for _, f := range u.DelUser {
 		args = append(args, f)
 	}

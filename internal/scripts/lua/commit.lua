@@ -5,8 +5,10 @@
 --   maxbytes (0: no limit), cover (the new #uexp; 0: none), cover user (the
 --   cover is applied only while the session is bound to this user; '': always),
 --   nuser, nmeta, ndel, then nuser field/value pairs of user values, nmeta
---   field/value pairs of type and metadata fields, ndel user fields to
---   delete, then any other fields to delete (their type fields, metadata).
+--   field/value pairs of type and metadata fields (when nuser + ndel > 0,
+--   the last two are '#n' and '#b', whose values the script fills), ndel
+--   user fields to delete, then any other fields to delete (their type
+--   fields, metadata).
 -- The write applies only while the key holds a live session (a hash with
 -- #created that is not past its deadline or cover): a session deleted (its
 -- key holds a tombstone), expired or never written is not brought back.
@@ -24,7 +26,20 @@ local m0 = u0 + 2 * nuser
 local d0 = m0 + 2 * nmeta
 local x0 = d0 + ndel
 
-local head = redis.pcall('HMGET', key, '#created', '#deadline', '#uexp', '#user', '#n', '#b')
+-- One HMGET reads the metadata and the old values of the changed fields.
+local names = {'#created', '#deadline', '#uexp', '#user', '#n', '#b'}
+for i = u0, m0 - 1, 2 do names[#names + 1] = ARGV[i] end
+for i = d0, x0 - 1 do names[#names + 1] = ARGV[i] end
+local head
+if #names <= CHUNK then
+  head = redis.pcall('HMGET', key, unpack(names))
+else
+  head = redis.pcall('HMGET', key, unpack(names, 1, 6))
+  if not failed(head) then
+    local rest = hmget(key, names, 7, #names)
+    for i = 1, #rest do head[6 + i] = rest[i] end
+  end
+end
 if failed(head) or not head[1] then return 0 end
 local c = cap(head[2], head[3])
 if c > 0 and c <= now then
@@ -35,30 +50,29 @@ end
 local n, b = count(head[5]), count(head[6])
 local counted = n ~= nil and b ~= nil
 if not counted then n, b = recount(key) end
-local n0, b0 = n, b
 if nuser + ndel > 0 then
-  local names = {}
-  for i = u0, m0 - 1, 2 do names[#names + 1] = ARGV[i] end
-  for i = d0, x0 - 1 do names[#names + 1] = ARGV[i] end
-  local old = hmget(key, names, 1, #names)
-  local j = 1
+  local n0, b0 = n, b
+  local j = 7
   for i = u0, m0 - 1, 2 do
-    local o = old[j]
+    local o = head[j]
     j = j + 1
     if o then b = b - #o else n = n + 1; b = b + #ARGV[i] end
     b = b + #ARGV[i + 1]
   end
   for i = d0, x0 - 1 do
-    local o = old[j]
+    local o = head[j]
     j = j + 1
     if o then n = n - 1; b = b - #ARGV[i] - #o end
   end
   local err = limited(n, b, n0, b0, maxfields, maxbytes)
   if err then return err end
+  -- The last two metadata pairs are #n and #b, their values left to fill.
+  ARGV[d0 - 3], ARGV[d0 - 1] = n, b
+elseif not counted then
+  redis.call('HSET', key, '#n', n, '#b', b)
 end
 
 if nuser + nmeta > 0 then each('HSET', key, ARGV, u0, d0 - 1) end
-if nuser + ndel > 0 or not counted then redis.call('HSET', key, '#n', n, '#b', b) end
 if #ARGV >= d0 then each('HDEL', key, ARGV, d0, #ARGV) end
 
 local cover = num(head[3])

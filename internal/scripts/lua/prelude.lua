@@ -95,10 +95,11 @@ end
 
 -- @lib hmget
 -- hmget reads the fields list[from..to] of key in chunks, as one table.
+-- Needs each (for CHUNK).
 local function hmget(key, list, from, to)
   local out = {}
-  for i = from, to, 2000 do
-    local part = redis.call('HMGET', key, unpack(list, i, math.min(i + 1999, to)))
+  for i = from, to, CHUNK do
+    local part = redis.call('HMGET', key, unpack(list, i, math.min(i + CHUNK - 1, to)))
     for j = 1, #part do out[#out + 1] = part[j] end
   end
   return out

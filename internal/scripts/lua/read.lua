@@ -1,4 +1,4 @@
--- @uses failed int num cap capped hmget
+-- @uses failed int num cap capped each hmget
 -- read: hashcodec's Get, GetMulti, Exists and Touch.
 -- KEYS[1] = the hash. ARGV = now, idle (the window; -1: the hash's own
 --   #idle; 0: leave the TTL alone), mode ('f': read the fields; 't': touch
