@@ -1,8 +1,8 @@
 package sessionhash
 
 import (
-	"maps"
 	"context"
+	"maps"
 	"testing"
 	"time"
 

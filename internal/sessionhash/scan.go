@@ -1,8 +1,8 @@
 package sessionhash
 
 import (
-	"maps"
 	"context"
+	"maps"
 	"strings"
 
 	"github.com/redis/go-redis/v9"
