@@ -3,6 +3,7 @@ package sessionhash
 import (
 	"context"
 	"fmt"
+	"maps"
 
 	"github.com/redis/go-redis/v9"
 
@@ -41,17 +42,19 @@ func Load(ctx context.Context, c redis.Cmdable, key string, now, window int64) (
 	if touch <= 0 || len(all) == 0 {
 		return nil, nil
 	}
-	rec := parseRecord(key, len(all)/2, flatPairs(all))
+	rec := parseRecord(key, len(all), maps.All(all))
 	rec.LoadedAt, rec.Expiry = now, touch
 	return rec, nil
 }
 
 // load runs the load's MULTI once: the expiry touch left (0 for no live
-// session) and HGETALL's flat reply.
-func load(ctx context.Context, c redis.Cmdable, key string, now, window int64) (int64, []any, error) {
+// session) and the hash. HGetAll's typed reply parses straight into a
+// map[string]string, in RESP2 and RESP3 alike (a generic reply would build
+// a map of interfaces first).
+func load(ctx context.Context, c redis.Cmdable, key string, now, window int64) (int64, map[string]string, error) {
 	pipe := c.TxPipeline()
 	touch := scripts.Touch.EvalSha(ctx, pipe, []string{key}, now, window, Fallback)
-	all := pipe.Do(ctx, "hgetall", key)
+	all := pipe.HGetAll(ctx, key)
 	if _, err := pipe.Exec(ctx); err != nil && !wrongType(err) {
 		return 0, nil, err
 	}
@@ -62,17 +65,7 @@ func load(ctx context.Context, c redis.Cmdable, key string, now, window int64) (
 	if expiry <= 0 {
 		return 0, nil, nil
 	}
-	switch v := all.Val().(type) {
-	case []any: // RESP2
-		return expiry, v, nil
-	case map[any]any: // RESP3
-		flat := make([]any, 0, 2*len(v))
-		for f, x := range v {
-			flat = append(flat, f, x)
-		}
-		return expiry, flat, nil
-	}
-	return 0, nil, all.Err()
+	return expiry, all.Val(), all.Err()
 }
 
 func loadErr(key string, err error) error {

@@ -71,17 +71,6 @@ func parseRecord(key string, n int, pairs iter.Seq2[string, string]) *Record {
 	return r
 }
 
-// flatPairs iterates a flat reply (field, value, field, value, ...).
-func flatPairs(reply []any) iter.Seq2[string, string] {
-	return func(yield func(string, string) bool) {
-		for i := 0; i+1 < len(reply); i += 2 {
-			if !yield(str(reply[i]), str(reply[i+1])) {
-				return
-			}
-		}
-	}
-}
-
 // ParseInt reads a numeric metadata value the way the scripts' int() does:
 // a decimal integer of at most 18 characters (an optional '-', then
 // digits); anything else (absent, '+16', ' 16', '0x10') reads as 0, in Go
