@@ -35,7 +35,8 @@ elseif redis.call('EXISTS', key) == 0 then
 end
 
 -- What the named fields hold now: for the counters, the limits and the
--- number of fields deleted. The caller never names a field twice.
+-- number of fields deleted. A field named twice (Delete("a", "a")) counts
+-- once.
 local names = {}
 for i = s0, d0 - 1, 3 do names[#names + 1] = ARGV[i] end
 for i = d0, #ARGV do names[#names + 1] = ARGV[i] end
@@ -51,9 +52,12 @@ elseif nset > 0 and (maxfields > 0 or maxbytes > 0) then
 end
 local deleted = 0
 local n0, b0 = n, b
+local seen = {}
 for j = 1, #names do
   local f, o = names[j], old[j]
-  if j <= nset then
+  if seen[f] then
+    -- counted already
+  elseif j <= nset then
     if n then
       if o then b = b - #o else n = n + 1; b = b + #f end
       b = b + #ARGV[s0 + 3 * (j - 1) + 1]
@@ -62,6 +66,7 @@ for j = 1, #names do
     deleted = deleted + 1
     if n then n = n - 1; b = b - #f - #o end
   end
+  seen[f] = true
 end
 if n and nset > 0 then
   local err = limited(n, b, n0, b0, maxfields, maxbytes)
