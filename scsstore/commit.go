@@ -64,7 +64,7 @@ func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry ti
 	defer cancel()
 	if x <= now {
 		// An expiry already past (SetDeadline in the past): the session ends.
-		if _, err := sessionhash.Delete(runCtx, s.client, key, now); err != nil {
+		if _, err := sessionhash.Delete(runCtx, s.client, key, s.prefix, now); err != nil {
 			return fmt.Errorf("scsstore: commit: %w", err)
 		}
 		return nil
@@ -73,9 +73,43 @@ func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry ti
 		layout.Deadline: sessionhash.FormatInt(d),
 		layout.Idle:     sessionhash.FormatInt(window),
 	}
+	c := s.plan(key, in, meta, base, carried, instant{now: now, expiry: x, window: window, deadline: d})
+	if len(carried) > 0 {
+		// The values of sessions this request deleted itself move on only
+		// if those deletes ended them alive: not if a logout or a
+		// revocation, on any instance, ended them as well. Handed over,
+		// a logout of any of them from now on ends this session too.
+		keys := make([]string, len(carried))
+		for i, m := range carried {
+			keys[i] = m.snap.Key
+		}
+		if ok, err := sessionhash.HandOver(runCtx, s.client, key, keys...); err != nil || !ok {
+			return s.commitErr(err) // nothing is written; later commits are refused alike
+		}
+	}
+	err = sessionhash.Run(s.client, s.index().Hook)(runCtx, c)
+	if errors.Is(err, sessionhash.ErrGone) {
+		return nil // deleted or expired meanwhile: nothing is brought back
+	}
+	if err != nil {
+		return s.commitErr(err)
+	}
+	s.remember(base, carried, c.Result(in.entries, meta))
+	return nil
+}
+
+// instant holds a commit's times (Unix ms): now, the expiry scs asked
+// for, the sliding window recorded and the absolute deadline.
+type instant struct{ now, expiry, window, deadline int64 }
+
+// plan decides what a commit writes at key: a delta of the session base
+// saw; a renewed token's or a merge's values, whole, as the continuation
+// of the first session carried; or a new session.
+func (s *Store) plan(key string, in *commitInput, meta map[string]string, base seen, carried []seen, at instant) *sessionhash.Commit {
+	now, x := at.now, at.expiry
 	c := &sessionhash.Commit{
 		Token: strings.TrimPrefix(key, s.prefix), Now: now, Limits: s.limits,
-		Expiry: x, Window: window, Deadline: d, Binds: s.userKey != "",
+		Expiry: x, Window: at.window, Deadline: at.deadline, Binds: s.userKey != "",
 	}
 	for _, m := range carried {
 		c.Merged = append(c.Merged, m.snap)
@@ -84,7 +118,7 @@ func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry ti
 	case base.snap != nil: // the session the request saw
 		u := base.snap.Plan(in.entries, meta)
 		u.Expiry = x
-		if base.snap.Slid(window, d, now) {
+		if base.snap.Slid(at.window, at.deadline, now) {
 			u.Expiry = 0
 		}
 		c.Update, c.Loaded, c.Continues = u, base.snap, true
@@ -104,27 +138,7 @@ func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry ti
 		}
 		c.Create.Expiry = x
 	}
-	if len(carried) > 0 {
-		// The values of sessions this request deleted itself move on only
-		// if those deletes ended them alive: not if a logout or a
-		// revocation, on any instance, ended them as well.
-		keys := make([]string, len(carried))
-		for i, m := range carried {
-			keys[i] = m.snap.Key
-		}
-		if ok, err := sessionhash.EndedAlive(runCtx, s.client, keys...); err != nil || !ok {
-			return s.commitErr(err) // nothing is written; later commits are refused alike
-		}
-	}
-	err = sessionhash.Run(s.client, s.index().Hook)(runCtx, c)
-	if errors.Is(err, sessionhash.ErrGone) {
-		return nil // deleted or expired meanwhile: nothing is brought back
-	}
-	if err != nil {
-		return s.commitErr(err)
-	}
-	s.remember(base, carried, c.Result(in.entries, meta))
-	return nil
+	return c
 }
 
 func (s *Store) commitErr(err error) error {

@@ -166,6 +166,31 @@ func (ix Index) List(ctx context.Context, user string) ([]Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("user index %s: %w", user, err)
 	}
+	tokens := entryTokens(members)
+	metas, ttls, err := ix.readSessions(ctx, tokens)
+	if err != nil {
+		return nil, fmt.Errorf("user index %s: %w", user, err)
+	}
+	now := layout.Now()
+	var live []Session
+	seen := make(map[string]bool, len(tokens))
+	for i, t := range tokens {
+		vals, _ := metas[i].Result()
+		expiry, _ := ttls[i].Int64()
+		if seen[t] {
+			continue
+		}
+		if s, ok := liveSession(t, user, vals, expiry, now); ok {
+			seen[t] = true
+			live = append(live, s)
+		}
+	}
+	return live, nil
+}
+
+// entryTokens returns the tokens of an index's entries, revoked ones
+// included, leaving out the other marks.
+func entryTokens(members []string) []string {
 	tokens := make([]string, 0, len(members))
 	for _, m := range members {
 		if t, ok := strings.CutPrefix(m, revoked); ok {
@@ -174,43 +199,47 @@ func (ix Index) List(ctx context.Context, user string) ([]Session, error) {
 			tokens = append(tokens, m)
 		}
 	}
+	return tokens
+}
+
+// readSessions reads, in one pipeline, what List needs of each session:
+// #user, #created, #idle, #deadline, #uexp and the key's expiry.
+func (ix Index) readSessions(ctx context.Context, tokens []string) ([]*redis.SliceCmd, []*redis.Cmd, error) {
 	metas := make([]*redis.SliceCmd, len(tokens))
 	ttls := make([]*redis.Cmd, len(tokens))
-	if len(tokens) > 0 {
-		_, err = ix.Client.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for i, t := range tokens {
-				metas[i] = p.HMGet(ctx, ix.SessionKey(t), layout.User, layout.Created, layout.Idle, layout.Deadline, layout.UserUntil)
-				ttls[i] = p.Do(ctx, "pexpiretime", ix.SessionKey(t))
-			}
-			return nil
-		})
-		if err != nil && !redis.HasErrorPrefix(err, "WRONGTYPE") {
-			return nil, fmt.Errorf("user index %s: %w", user, err)
-		}
+	if len(tokens) == 0 {
+		return metas, ttls, nil
 	}
-	now := layout.Now()
-	var live []Session
-	seen := make(map[string]bool, len(tokens))
-	for i, t := range tokens {
-		vals, _ := metas[i].Result()
-		expiry, _ := ttls[i].Int64()
-		if seen[t] || len(vals) != 5 || str(vals[0]) != user || str(vals[1]) == "" || expiry <= now {
-			continue
+	_, err := ix.Client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, t := range tokens {
+			metas[i] = p.HMGet(ctx, ix.SessionKey(t), layout.User, layout.Created, layout.Idle, layout.Deadline, layout.UserUntil)
+			ttls[i] = p.Do(ctx, "pexpiretime", ix.SessionKey(t))
 		}
-		end := sessionhash.Cap(sessionhash.ParseInt(str(vals[3])), sessionhash.ParseInt(str(vals[4])))
-		if end > 0 && end <= now {
-			continue
-		}
-		seen[t] = true
-		expiry = sessionhash.Capped(expiry, end)
-		s := Session{Token: t, Created: layout.Time(sessionhash.ParseInt(str(vals[1]))), Expires: layout.Time(expiry)}
-		window, deadline := sessionhash.ParseInt(str(vals[2])), sessionhash.ParseInt(str(vals[3]))
-		if window > 0 && (deadline == 0 || expiry < deadline-1000) {
-			s.LastSeen = layout.Time(expiry - window) // not capped by the deadline: the window ran from the last use
-		}
-		live = append(live, s)
+		return nil
+	})
+	if err != nil && !redis.HasErrorPrefix(err, "WRONGTYPE") {
+		return nil, nil, err
 	}
-	return live, nil
+	return metas, ttls, nil
+}
+
+// liveSession describes the session with token from what readSessions
+// read (vals, its expiry), if it is alive at now and bound to user.
+func liveSession(token, user string, vals []any, expiry, now int64) (Session, bool) {
+	if len(vals) != 5 || str(vals[0]) != user || str(vals[1]) == "" || expiry <= now {
+		return Session{}, false
+	}
+	window, deadline := sessionhash.ParseInt(str(vals[2])), sessionhash.ParseInt(str(vals[3]))
+	end := sessionhash.Cap(deadline, sessionhash.ParseInt(str(vals[4])))
+	if end > 0 && end <= now {
+		return Session{}, false
+	}
+	expiry = sessionhash.Capped(expiry, end)
+	s := Session{Token: token, Created: layout.Time(sessionhash.ParseInt(str(vals[1]))), Expires: layout.Time(expiry)}
+	if window > 0 && (deadline == 0 || expiry < deadline-1000) {
+		s.LastSeen = layout.Time(expiry - window) // not capped by the deadline: the window ran from the last use
+	}
+	return s, true
 }
 
 // Revoke ends every session bound to user except the one named except
