@@ -20,13 +20,12 @@ import (
 // TestRegenerateIDRacingLogoutElsewhere holds the logout before
 // RegenerateID deletes the old key. Here the logout (on the other
 // instance, with the old cookie) lands after that delete and before the
-// new key is written: the old key goes TombstoneAlive -> tombstone, but
-// RegenerateID decided on its own delete's reply and writes the new key
-// anyway, so the session the user just logged out of lives on under the
-// new ID (scs's renewal checks EndedAlive for this case; see the scs
-// counterpart TestRedteam2RenewalCommitRacingLogoutAfterItsCheck, where
-// the same window is inside the commit).
-func TestRedteam2RegenerateIDRacingLogoutAfterItsDelete(t *testing.T) {
+// new key is written. RegenerateID's delete left a tombstone naming the
+// new key, so the logout's delete ends the new key as well (a tombstone
+// there, which the write refuses): the session the user just logged out of
+// does not live on under the new ID (the scs counterpart is
+// TestLogoutDuringTheRenewalsCreateEndsTheRenewedSession).
+func TestLogoutDuringRegenerateIDsWriteEndsTheNewSession(t *testing.T) {
 	eachSetup(t, func(t *testing.T, f *fleet) {
 		br := &browser{}
 		f.do(0, br, "/put?user=ada")
@@ -49,7 +48,7 @@ func TestRedteam2RegenerateIDRacingLogoutAfterItsDelete(t *testing.T) {
 // Fields(session).Delete with a key named twice counts it removed twice:
 // the byte counter (#b) falls below what is stored and later writes pass
 // the byte limit.
-func TestRedteam2DuplicateDeleteKeysCannotSkewTheByteLimit(t *testing.T) {
+func TestFieldsDeleteNamingAKeyTwiceKeepsTheByteLimit(t *testing.T) {
 	redistest.Each(t, func(t *testing.T, b *redistest.Backend) {
 		a := newApp(t, b)
 		a.store.Limits = hashcodec.Limits{Bytes: 100}
@@ -74,5 +73,25 @@ func TestRedteam2DuplicateDeleteKeysCannotSkewTheByteLimit(t *testing.T) {
 			}
 		}
 		assert.LessOrEqual(t, size, 100, "the session holds %d bytes, past its limit of 100", size)
+	})
+}
+
+// A logout with the cookie RegenerateID replaced, sent after the
+// regeneration finished (a tab still holding the old cookie, a response
+// that reached the browser late), ends the regenerated session: the old
+// key's tombstone names the new one.
+func TestLogoutWithTheCookieRegenerateIDReplacedEndsTheNewSession(t *testing.T) {
+	eachSetup(t, func(t *testing.T, f *fleet) {
+		br := &browser{}
+		f.do(0, br, "/put?user=ada")
+		stale := tab(br)
+		f.handle("/login", func(in *gorillaInstance, s *sessions.Session, w http.ResponseWriter, r *http.Request) {
+			require.NoError(t, in.store.RegenerateID(r, w, s))
+		})
+		f.do(0, br, "/login")
+		require.NotEqual(t, stale.cookie().Value, br.cookie().Value, "regenerated")
+		require.Len(t, f.sessions(), 1)
+		f.do(1, stale, "/logout")
+		assert.Empty(t, f.sessions(), "the regenerated session outlived a logout with its old cookie")
 	})
 }

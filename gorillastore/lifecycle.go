@@ -16,14 +16,15 @@ import (
 
 // RegenerateID gives the session a fresh ID, the defence against session
 // fixation to use on login and privilege changes: the old key is deleted
-// first, leaving a tombstone, and only if that delete ended a live session
-// are the session's values written under a new key (continuing its
-// creation time and user binding) and the cookie re-issued. (No RENAME: it
-// fails across Cluster slots.) If the old session was deleted meanwhile (a
-// logout, "log out everywhere", on any instance) nothing is written, the
-// cookie is expired and ErrSessionEnded returned: a logged-out session
-// does not live on under a new ID, and a login handler can tell the user
-// to log in again. A failure half-way fails closed: the old session is
+// first, leaving a tombstone that names the new key, and only if that
+// delete ended a live session are the session's values written under the
+// new key (continuing its creation time and user binding) and the cookie
+// re-issued. (No RENAME: it fails across Cluster slots.) If the old session
+// was deleted meanwhile (a logout, "log out everywhere", on any instance)
+// nothing is written, the cookie is expired and ErrSessionEnded returned;
+// a logout with the old cookie while the new key is written, or after,
+// ends the new session too: a logged-out session does not live on under a
+// new ID, and a login handler can tell the user to log in again. A failure half-way fails closed: the old session is
 // ended and no copy of it is left. For a session never saved it is a
 // plain Save.
 func (s *Store) RegenerateID(r *http.Request, w http.ResponseWriter, session *sessions.Session) error {
@@ -40,9 +41,12 @@ func (s *Store) RegenerateID(r *http.Request, w http.ResponseWriter, session *se
 	id, old := token.New(), st.snap
 	ctx, cancel := sessionhash.DetachedContext(r.Context(), s.Timeout)
 	defer cancel()
-	ended, err := s.deleteKey(ctx, old.Key)
+	// The old key's tombstone names the new one: a logout with the old
+	// cookie from now on, racing the write below or after it, ends the
+	// new session too.
+	ended, err := sessionhash.DeleteInto(ctx, s.client, old.Key, s.key(id), layout.Now())
 	if err != nil {
-		return err
+		return fmt.Errorf("gorillastore: regenerate: %w", err)
 	}
 	var snap *sessionhash.Snapshot
 	if ended.Alive {
@@ -114,7 +118,7 @@ func (s *Store) DeleteByID(ctx context.Context, id string) error {
 // what it found. ctx must already be detached from the request, so that
 // one timeout bounds the operation that deletes.
 func (s *Store) deleteKey(ctx context.Context, key string) (sessionhash.Ended, error) {
-	ended, err := sessionhash.Delete(ctx, s.client, key, layout.Now())
+	ended, err := sessionhash.Delete(ctx, s.client, key, s.KeyPrefix, layout.Now())
 	if err != nil {
 		return ended, fmt.Errorf("gorillastore: delete: %w", err)
 	}

@@ -341,7 +341,7 @@ func (s *Store) write(ctx context.Context, session *sessions.Session, key string
 	}
 	if expiry <= now {
 		// Past its absolute cap: the session ends.
-		if _, err := sessionhash.Delete(ctx, s.client, key, now); err != nil {
+		if _, err := sessionhash.Delete(ctx, s.client, key, s.KeyPrefix, now); err != nil {
 			return nil, fmt.Errorf("gorillastore: save: %w", err)
 		}
 		return nil, sessionhash.ErrGone

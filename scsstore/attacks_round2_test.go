@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -20,12 +21,11 @@ import (
 
 // TestRenewTokenRacingLogoutElsewhere (guarantees_test.go) holds a logout
 // between the renewal's delete and its commit; this holds it *inside* the
-// commit, after EndedAlive read the old key's TombstoneAlive and before
-// the create of the new key. EndedAlive's contract says a session deleted
-// by anyone else as well (a logout) must not be written under the new key;
-// the check and the create are two round trips, so a logout that lands
-// between them is not seen.
-func TestRedteam2RenewalCommitRacingLogoutAfterItsCheck(t *testing.T) {
+// commit, after the handover of the old key to the new one and before the
+// create of the new key (two round trips): the logout's delete of the old
+// key follows the handover and leaves a tombstone at the new key, which
+// the create refuses.
+func TestLogoutDuringTheRenewalsCreateEndsTheRenewedSession(t *testing.T) {
 	eachSetup(t, func(t *testing.T, f *fleet) {
 		br := &browser{}
 		f.do(0, br, "/put?user=alice")
@@ -38,14 +38,14 @@ func TestRedteam2RenewalCommitRacingLogoutAfterItsCheck(t *testing.T) {
 			logoutAt.Wait()
 			require.NoError(t, in.sm.Destroy(r.Context()))
 		})
-		// The login's create of the new key waits (EndedAlive has passed).
+		// The login's create of the new key waits (the handover has passed).
 		atCreate := redistest.PauseAt(f.inst[0].client, redistest.Script(scripts.Create))
 		login, logout := cookieOnly(br), cookieOnly(br)
 		logoutDone, loginDone := make(chan struct{}), make(chan struct{})
 		go func() { defer close(logoutDone); f.do(1, logout, "/logout") }()
 		<-logoutAt.Arrived // the logout has loaded the session
 		go func() { defer close(loginDone); f.do(0, login, "/login") }()
-		<-atCreate.Arrived // renewed, old key checked TombstoneAlive, create pending
+		<-atCreate.Arrived // renewed, old key handed over, create pending
 		logoutAt.Release() // the logout deletes the old session (TombstoneAlive -> tombstone)
 		<-logoutDone
 		atCreate.Release()
@@ -57,10 +57,10 @@ func TestRedteam2RenewalCommitRacingLogoutAfterItsCheck(t *testing.T) {
 }
 
 // The same window for MergeSession: the merge's delete of the other
-// session ended it alive, EndedAlive checked that, and before the commit's
+// session ended it alive and handed it over, and before the commit's
 // write the user logs out of the other session in another tab. The
 // logged-out session's values must not live on in the merged session.
-func TestRedteam2MergeCommitRacingLogoutAfterItsCheck(t *testing.T) {
+func TestLogoutOfTheMergedSessionDuringTheMergeEndsTheMergeTarget(t *testing.T) {
 	eachSetup(t, func(t *testing.T, f *fleet) {
 		other := &browser{}
 		f.do(1, other, "/put?user=alice")
@@ -93,12 +93,10 @@ func TestRedteam2MergeCommitRacingLogoutAfterItsCheck(t *testing.T) {
 }
 
 // Limits are kept by the counters #n/#b, which every write maintains.
-// write.lua assumes "the caller never names a field twice", but
 // Fields(token).Delete takes a variadic list of keys and passes duplicates
-// through: deleting an existing key named twice counts it as removed
-// twice, so the counters fall below what is stored and later writes pass
-// the limits.
-func TestRedteam2DuplicateDeleteKeysCannotSkewTheLimits(t *testing.T) {
+// through: a key named twice must count as removed once, or the counters
+// would fall below what is stored and later writes pass the limits.
+func TestFieldsDeleteNamingAKeyTwiceCountsItOnce(t *testing.T) {
 	redistest.Each(t, func(t *testing.T, b *redistest.Backend) {
 		a := newApp(t, b, scsstore.WithLimits(hashcodec.Limits{Fields: 4}))
 		br := &browser{}
@@ -131,7 +129,7 @@ func TestRedteam2DuplicateDeleteKeysCannotSkewTheLimits(t *testing.T) {
 // int() and Go's ParseInt; the touch script then asks PEXPIREAT for now +
 // #idle, which Redis refuses. SECURITY.md: corrupt stored data gives an
 // error naming the field, or no session.
-func TestRedteam2HostileIdleFailsNamingTheFieldOrReadsAsNoSession(t *testing.T) {
+func TestHostileIdleKeepsATTLAndFailsNamingTheField(t *testing.T) {
 	redistest.Each(t, func(t *testing.T, b *redistest.Backend) {
 		a := newApp(t, b)
 		br := &browser{}
@@ -153,7 +151,7 @@ func TestRedteam2HostileIdleFailsNamingTheFieldOrReadsAsNoSession(t *testing.T) 
 // A handler that writes under the reserved name (a key taken from user
 // input, or a careless Put) must not make the commit write another
 // session, lose the delta, or reach Redis with the reserved name's state.
-func TestRedteam2PutUnderTheReservedNameIsHarmless(t *testing.T) {
+func TestPutUnderTheReservedNameWritesNoOtherSession(t *testing.T) {
 	eachSetup(t, func(t *testing.T, f *fleet) {
 		victim := &browser{}
 		f.do(0, victim, "/put?user=bob")
@@ -177,6 +175,15 @@ func TestRedteam2PutUnderTheReservedNameIsHarmless(t *testing.T) {
 		assert.Equal(t, "alice", stored["user"])
 		assert.Equal(t, "dark", stored["theme"])
 		assert.Equal(t, "apple", stored["cart"])
+		for k := range stored {
+			assert.False(t, strings.HasPrefix(k, scsstore.LoadedStatePrefix), "a reserved name reached Redis: %s", k)
+		}
+		if _, plain := f.inst[0].sm.Codec.(scs.GobCodec); plain {
+			// Documented (Store, README): with scs's own GobCodec the reserved
+			// value is the store's only link to what the request loaded, so a
+			// handler that overwrites it commits the session whole, like Clear.
+			return
+		}
 		assert.Equal(t, "fr", stored["lang"], "a concurrent change was lost: the forged state made the commit write the session whole")
 	})
 }
@@ -185,7 +192,7 @@ func TestRedteam2PutUnderTheReservedNameIsHarmless(t *testing.T) {
 // SetDeadline in the year 2300: after every commit and every load the
 // key's expiry is never later than what scs asked for (deadline, or now +
 // IdleTimeout).
-func TestRedteam2FarFutureExpiryNeverLaterThanAsked(t *testing.T) {
+func TestFarFutureLifetimeAndDeadlineNeverExpireLaterThanAsked(t *testing.T) {
 	redistest.Each(t, func(t *testing.T, b *redistest.Backend) {
 		a := newApp(t, b)
 		a.sm.Lifetime = 100 * 365 * 24 * time.Hour

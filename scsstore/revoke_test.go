@@ -50,7 +50,7 @@ func (f *fleet) aliveOf(user string) []string {
 func revokeAt(f *fleet, old string) map[string]func(redis.Cmder) bool {
 	return map[string]func(redis.Cmder) bool{
 		"before the renewal deletes the old session": redistest.Script(scripts.Delete, f.key(old)),
-		"before its commit checks the old session":   redistest.Command("get", f.key(old)),
+		"before its commit checks the old session":   redistest.Script(scripts.Handover, f.key(old)),
 		"before its index step":                      redistest.Script(scripts.IndexAdd),
 		"before it creates the new session":          redistest.Script(scripts.Create),
 		"before it removes the old entry":            redistest.Command("zrem"),

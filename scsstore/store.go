@@ -51,7 +51,10 @@ var ErrNoClient = errors.New("scsstore: nil redis client")
 //     commit for a session deleted (or expired) while its request was in
 //     flight writes nothing, whatever the request did with its values; a
 //     renewal (or a MergeSession) moves a session's values to another key
-//     only if the old session was alive when this request deleted it.
+//     only if the old session was alive when this request deleted it, and
+//     hands it over first: the old key's tombstone names the new one, so a
+//     logout of the old session (on any instance) while the new key is
+//     written, or after, ends the new session too.
 //   - Sliding expiry on load: FindCtx moves the expiry to min(now + idle
 //     window, deadline, user index cover) in the same round trip, and every
 //     expiry is an absolute time never later than the one scs asked for.
@@ -64,7 +67,8 @@ var ErrNoClient = errors.New("scsstore: nil redis client")
 // (LoadedStatePrefix), which shows in sessionManager.Keys. With scs's own
 // GobCodec (sessionManager.Codec left alone) the store cannot see the
 // values map itself, only that value; then a request that cleared every
-// value it loaded (Clear, or Remove of each) commits the session whole,
+// value it loaded (Clear, or Remove of each), or overwrote that value (a
+// Put under its name), commits the session whole,
 // replacing values other requests added meanwhile (a deleted session still
 // stays deleted), and the second commit of a new session in one request
 // (a manual Commit, then the middleware's) does too.
@@ -229,7 +233,7 @@ func (s *Store) DeleteCtx(ctx context.Context, token string) error {
 	}
 	ctx, cancel := sessionhash.DetachedContext(ctx, s.timeout)
 	defer cancel()
-	if _, err := sessionhash.Delete(ctx, s.client, s.key(token), layout.Now()); err != nil {
+	if _, err := sessionhash.Delete(ctx, s.client, s.key(token), s.prefix, layout.Now()); err != nil {
 		return fmt.Errorf("scsstore: delete: %w", err)
 	}
 	return nil

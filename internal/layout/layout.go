@@ -58,8 +58,11 @@ func TypeField(field string) string { return TypePrefix + field }
 // of hashes sees no session there) for as long as the session could still
 // have lived, so that no commit can bring it back. TombstoneAlive marks a
 // key deleted once, while its session was alive (the delete that a token
-// renewal made, which the renewal's commit checks); Tombstone any other
-// deletion (a second delete, or one that found the session already gone).
+// renewal made, which the renewal's commit checks), followed by ':' and
+// the successor key once the session was handed over to it (a renewal, a
+// regeneration, a merge), so that a later delete of the old key ends the
+// successor too; Tombstone any other deletion (a second delete, or one
+// that found the session already gone).
 const (
 	TombstoneAlive = "tombstone:alive"
 	Tombstone      = "tombstone"

@@ -25,7 +25,9 @@ var (
 	Commit = load("commit.lua") // a delta write of a live session
 	Create = load("create.lua") // a session written whole
 	Delete = load("delete.lua") // a session ended for good: a tombstone
-	Touch  = load("touch.lua")  // a load's slide, in its MULTI
+	// Handover records where a session a request deleted itself moves on.
+	Handover = load("handover.lua")
+	Touch    = load("touch.lua") // a load's slide, in its MULTI
 )
 
 // hashcodec's scripts.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -123,20 +124,70 @@ type Ended struct {
 	Err error
 }
 
+// MaxSuccessors bounds how many renewals Delete follows from the key it
+// was given (see Delete): far more than one request's lifetime of
+// renewals, and a bound on the work a hostile tombstone could cause.
+const MaxSuccessors = 16
+
 // Delete ends the session at key for good in one round trip: the key holds
 // a tombstone for as long as the session could still have lived (at least
 // TombstoneFloor), so that no request in flight, on this app instance or
 // another, can write it back. Deleting a missing key leaves a tombstone
 // too, for the requests of a session that is not written yet.
-func Delete(ctx context.Context, c redis.Scripter, key string, now int64) (Ended, error) {
-	res, err := scripts.Delete.Run(ctx, c, []string{key}, now, TombstoneFloor.Milliseconds(), 0).Slice()
+//
+// When key was renewed or regenerated (its tombstone names the key the
+// session was handed over to), Delete ends that session as well, and so on
+// (at most MaxSuccessors), one round trip each: a logout with the cookie
+// of a renewed session, racing the renewal or after it, ends what the
+// session became. It follows only keys that start with scope (the store's
+// prefix), so that a tombstone naming another key, hand-made or hostile,
+// reaches nothing but the store's own sessions. The Ended it returns is
+// the live session it ended, if any.
+func Delete(ctx context.Context, c redis.Scripter, key, scope string, now int64) (Ended, error) {
+	var ended Ended
+	for range MaxSuccessors + 1 {
+		e, next, err := deleteOne(ctx, c, key, "", now)
+		if err != nil {
+			return ended, err
+		}
+		if e.Alive {
+			ended = e
+		}
+		if next == "" || next == key || !strings.HasPrefix(next, scope) {
+			break
+		}
+		key = next
+	}
+	return ended, nil
+}
+
+// DeleteInto ends the live session at key as Delete does, recording that
+// it moves on to successor (a regeneration that writes it there next): a
+// delete of key from then on ends successor too, so that a logout racing
+// the write stops it. It follows no successor key already had.
+func DeleteInto(ctx context.Context, c redis.Scripter, key, successor string, now int64) (Ended, error) {
+	e, _, err := deleteOne(ctx, c, key, successor, now)
+	return e, err
+}
+
+func deleteOne(ctx context.Context, c redis.Scripter, key, successor string, now int64) (Ended, string, error) {
+	res, err := scripts.Delete.Run(ctx, c, []string{key}, now, TombstoneFloor.Milliseconds(), 0, successor).Slice()
 	if err != nil {
-		return Ended{}, writeErr(key, err)
+		return Ended{}, "", writeErr(key, err)
 	}
-	if len(res) != 2 {
-		return Ended{}, writeErr(key, fmt.Errorf("unexpected reply %v", res))
+	e, next, ok := parseEnded(res)
+	if !ok {
+		return Ended{}, "", writeErr(key, fmt.Errorf("unexpected reply %v", res))
 	}
-	return Ended{Alive: res[0] == int64(1), User: str(res[1])}, nil
+	return e, next, nil
+}
+
+// parseEnded reads delete.lua's reply.
+func parseEnded(res []any) (e Ended, successor string, ok bool) {
+	if len(res) != 3 {
+		return Ended{}, "", false
+	}
+	return Ended{Alive: res[0] == int64(1), User: str(res[1])}, str(res[2]), true
 }
 
 // DeleteMany ends every session at keys as a revocation does, in one
@@ -149,7 +200,7 @@ func DeleteMany(ctx context.Context, c redis.Cmdable, keys []string, now int64) 
 	cmds := make([]*redis.Cmd, len(keys))
 	_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, key := range keys {
-			cmds[i] = scripts.Delete.EvalSha(ctx, p, []string{key}, now, TombstoneFloor.Milliseconds(), 1)
+			cmds[i] = scripts.Delete.EvalSha(ctx, p, []string{key}, now, TombstoneFloor.Milliseconds(), 1, "")
 		}
 		return nil
 	})
@@ -159,38 +210,45 @@ func DeleteMany(ctx context.Context, c redis.Cmdable, keys []string, now int64) 
 	out := make([]Ended, len(keys))
 	for i, cmd := range cmds {
 		res, err := cmd.Slice()
-		switch {
-		case err != nil:
+		if err != nil {
 			out[i].Err = writeErr(keys[i], err)
-		case len(res) == 2:
-			out[i] = Ended{Alive: res[0] == int64(1), User: str(res[1])}
-		default:
-			out[i].Err = writeErr(keys[i], fmt.Errorf("unexpected reply %v", res))
+			continue
 		}
+		e, _, ok := parseEnded(res)
+		if !ok {
+			e.Err = writeErr(keys[i], fmt.Errorf("unexpected reply %v", res))
+		}
+		out[i] = e
 	}
 	return out
 }
 
-// EndedAlive reports, for the keys a request deleted itself before moving
-// the session to a new key (scs's RenewToken deletes the old token; a
-// MergeSession deletes the other session), whether each was a live session
-// ended exactly once, by that delete: its key holds TombstoneAlive. A
+// HandOver records, for the keys a request deleted itself before moving
+// the session to successor (scs's RenewToken deletes the old token; a
+// MergeSession deletes the other session), that each moves on there, and
+// reports whether all of them could: each must hold the TombstoneAlive of
+// that one delete (or be handed to successor already, a retried commit). A
 // session deleted by anyone else as well (a logout, "log out everywhere"),
-// or already gone when the request deleted it, reads false, and the new
-// key must not be written. One round trip.
-func EndedAlive(ctx context.Context, c redis.Cmdable, keys ...string) (bool, error) {
-	cmds := make([]*redis.StringCmd, len(keys))
+// or already gone when the request deleted it, reads false, and successor
+// must not be written. Once handed over, a delete of an old key ends
+// successor too (see Delete), so a logout racing the write of successor
+// still ends it. One round trip.
+func HandOver(ctx context.Context, c redis.Cmdable, successor string, keys ...string) (bool, error) {
+	cmds := make([]*redis.Cmd, len(keys))
 	_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, key := range keys {
-			cmds[i] = p.Get(ctx, key)
+			cmds[i] = scripts.Handover.EvalSha(ctx, p, []string{key}, successor)
 		}
 		return nil
 	})
-	if err != nil && !errors.Is(err, redis.Nil) && !wrongType(err) {
-		return false, fmt.Errorf("check %s: %w", layout.Redact(keys[0]), err)
+	if redis.HasErrorPrefix(err, "NOSCRIPT") && scripts.Handover.Load(ctx, c).Err() == nil {
+		return HandOver(ctx, c, successor, keys...)
+	}
+	if err != nil {
+		return false, fmt.Errorf("hand over %s: %w", layout.Redact(keys[0]), err)
 	}
 	for _, cmd := range cmds {
-		if cmd.Val() != layout.TombstoneAlive {
+		if n, _ := cmd.Int64(); n != 1 {
 			return false, nil
 		}
 	}

@@ -24,7 +24,7 @@ local kind = redis.call('TYPE', key)['ok']
 local status, old_user = 1, ''
 if kind == 'string' then
   local v = redis.call('GET', key)
-  if v == TOMBSTONE_ALIVE or v == TOMBSTONE then return {0} end
+  if tombstone(v) then return {0} end
 elseif kind == 'hash' then
   local m = redis.call('HMGET', key, '#created', '#deadline', '#uexp', '#user')
   local c = cap(m[2], m[3])

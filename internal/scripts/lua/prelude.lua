@@ -5,7 +5,19 @@
 -- milliseconds and all durations milliseconds, the unit of PEXPIREAT.
 
 -- @lib tombstones
+-- A deleted session's key holds TOMBSTONE, or TOMBSTONE_ALIVE when that
+-- delete ended a live session, followed by ':' and the key the session
+-- moved to once a renewal or regeneration has handed it over. tombstone(v)
+-- reports whether v is any of them and returns the successor key ('' for
+-- none); every create refuses such a key.
 local TOMBSTONE_ALIVE, TOMBSTONE = 'tombstone:alive', 'tombstone'
+local function tombstone(v)
+  if v == TOMBSTONE or v == TOMBSTONE_ALIVE then return true, '' end
+  if type(v) == 'string' and string.sub(v, 1, 16) == TOMBSTONE_ALIVE .. ':' then
+    return true, string.sub(v, 17)
+  end
+  return false, ''
+end
 
 -- @lib failed
 -- failed reports whether a redis.pcall reply is an error (such as
