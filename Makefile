@@ -36,12 +36,14 @@ lint:
 
 ## bench: this project side by side with scs goredisstore/redisstore, boj/redistore
 ## v1 and v2 and rbcervilla/redisstore, on a redis-server the benchmark starts
-## itself; raw output in BENCHOUT, tables as in BENCHMARKS.md
+## itself (plus what each command shape costs Redis, ServerCost); raw output in
+## BENCHOUT, tables as in BENCHMARKS.md (which used BENCHCOUNT=6)
 bench:
 	cd benchmarks && REDIS_REQUIRED=1 $(GO) test -run='^$$' -bench=. -benchmem -count=$(BENCHCOUNT) -benchtime=$(BENCHTIME) -timeout=0 . | tee ../$(BENCHOUT)
 	cd benchmarks && $(GO) tool benchstat -filter '.name:/^SCS/' -col /store ../$(BENCHOUT)
 	cd benchmarks && $(GO) tool benchstat -filter '.name:/^Gorilla/' -col /store ../$(BENCHOUT)
 	cd benchmarks && $(GO) tool benchstat -filter '.name:FieldRead' -col /way ../$(BENCHOUT)
+	cd benchmarks && $(GO) tool benchstat -filter '.name:ServerCost' -row /way -col .name ../$(BENCHOUT)
 
 ## fuzz: every fuzz target for FUZZTIME each (their seeds already run in make test)
 fuzz:

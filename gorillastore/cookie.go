@@ -66,9 +66,10 @@ func (s *Store) CookieID(name, value string) (string, error) {
 // issued more than a tenth of its MaxAge ago and the request did not save
 // it, the cookie is issued again (same ID, nothing written to Redis) with
 // the response's headers, before its first byte. The cookie then always
-// lives at least nine tenths of MaxAge past the last request, and never
-// longer than the session can. Browser-session cookies (MaxAge 0) need no
-// refresh.
+// lives at least nine tenths of MaxAge past the last request. (A cookie
+// may outlive its session, as any cookie may: an ended session's cookie
+// finds nothing and gets a fresh session.) Browser-session cookies (MaxAge
+// 0) need no refresh.
 func (s *Store) RefreshCookies(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r, refresh := s.RefreshCookiesFor(r)

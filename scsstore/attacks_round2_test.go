@@ -222,3 +222,17 @@ func TestFarFutureLifetimeAndDeadlineNeverExpireLaterThanAsked(t *testing.T) {
 		check("load")
 	})
 }
+
+// Fields().Incr on a value scs stored as a string ("5") is refused and
+// leaves it a string: scs's GetString still reads it.
+func TestARefusedIncrLeavesAStringAString(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, b *redistest.Backend) {
+		a := newApp(t, b)
+		br := &browser{}
+		a.do(br, "/put?count=5")
+		_, err := a.store.Fields(br.token()).Incr(ctx, "count", 1)
+		require.ErrorIs(t, err, hashcodec.ErrNotInteger)
+		body, _ := a.do(br, "/get?k=count")
+		assert.Equal(t, "5", body, "GetString after the refused Incr")
+	})
+}
