@@ -54,7 +54,11 @@ var ErrNoClient = errors.New("scsstore: nil redis client")
 //     only if the old session was alive when this request deleted it, and
 //     hands it over first: the old key's tombstone names the new one, so a
 //     logout of the old session (on any instance) while the new key is
-//     written, or after, ends the new session too.
+//     written, or after, ends the new session too. Two limits: a logout
+//     request that loads while another request's renewal is between
+//     RenewToken and its commit finds no session (scs forgets a token it
+//     cannot load) and logs out nothing; two renewals of one session at
+//     once end it (the second's delete cannot be told from a logout).
 //   - Sliding expiry on load: FindCtx moves the expiry to min(now + idle
 //     window, deadline, user index cover) in the same round trip, and every
 //     expiry is an absolute time never later than the one scs asked for.

@@ -140,13 +140,16 @@ const MaxSuccessors = 16
 // (at most MaxSuccessors), one round trip each: a logout with the cookie
 // of a renewed session, racing the renewal or after it, ends what the
 // session became. It follows only keys that start with scope (the store's
-// prefix), so that a tombstone naming another key, hand-made or hostile,
-// reaches nothing but the store's own sessions. The Ended it returns is
+// prefix), and at such a key ends only a session, a tombstone or nothing
+// (leaving a tombstone): a tombstone naming another key, hand-made or
+// hostile, changes nothing else (not a user index, not another program's
+// hash). The Ended it returns is
 // the live session it ended, if any.
 func Delete(ctx context.Context, c redis.Scripter, key, scope string, now int64) (Ended, error) {
 	var ended Ended
+	follow := false
 	for range MaxSuccessors + 1 {
-		e, next, err := deleteOne(ctx, c, key, "", now)
+		e, next, err := deleteOne(ctx, c, key, "", now, follow)
 		if err != nil {
 			return ended, err
 		}
@@ -156,7 +159,7 @@ func Delete(ctx context.Context, c redis.Scripter, key, scope string, now int64)
 		if next == "" || next == key || !strings.HasPrefix(next, scope) {
 			break
 		}
-		key = next
+		key, follow = next, true
 	}
 	return ended, nil
 }
@@ -166,12 +169,14 @@ func Delete(ctx context.Context, c redis.Scripter, key, scope string, now int64)
 // delete of key from then on ends successor too, so that a logout racing
 // the write stops it. It follows no successor key already had.
 func DeleteInto(ctx context.Context, c redis.Scripter, key, successor string, now int64) (Ended, error) {
-	e, _, err := deleteOne(ctx, c, key, successor, now)
+	e, _, err := deleteOne(ctx, c, key, successor, now, false)
 	return e, err
 }
 
-func deleteOne(ctx context.Context, c redis.Scripter, key, successor string, now int64) (Ended, string, error) {
-	res, err := scripts.Delete.Run(ctx, c, []string{key}, now, TombstoneFloor.Milliseconds(), 0, successor).Slice()
+// deleteOne runs delete.lua once; follow says key was named by another
+// key's tombstone, not by the caller (see the script).
+func deleteOne(ctx context.Context, c redis.Scripter, key, successor string, now int64, follow bool) (Ended, string, error) {
+	res, err := scripts.Delete.Run(ctx, c, []string{key}, now, TombstoneFloor.Milliseconds(), 0, successor, flag(follow)).Slice()
 	if err != nil {
 		return Ended{}, "", writeErr(key, err)
 	}
@@ -200,7 +205,7 @@ func DeleteMany(ctx context.Context, c redis.Cmdable, keys []string, now int64) 
 	cmds := make([]*redis.Cmd, len(keys))
 	_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, key := range keys {
-			cmds[i] = scripts.Delete.EvalSha(ctx, p, []string{key}, now, TombstoneFloor.Milliseconds(), 1, "")
+			cmds[i] = scripts.Delete.EvalSha(ctx, p, []string{key}, now, TombstoneFloor.Milliseconds(), 1, "", 0)
 		}
 		return nil
 	})
@@ -266,4 +271,12 @@ func writeErr(key string, err error) error {
 func str(v any) string {
 	s, _ := v.(string)
 	return s
+}
+
+// flag is a script's boolean argument.
+func flag(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
