@@ -44,9 +44,11 @@
 // Every session key has an expiry of min(now + #idle, #deadline, #uexp),
 // moved by every load, read and write in the same round trip, and a
 // session past #deadline or #uexp reads as gone whatever its TTL says. A
-// deleted session's key holds, instead of the hash, the string
-// "tombstone:alive" or "tombstone" for as long as the session could still
-// have lived: it reads as no session, and no write brings it back.
+// deleted session's key holds, instead of the hash, a string starting with
+// "tombstone" ("tombstone", "tombstone:alive", or "tombstone:alive:" and
+// the key the session was handed over to by a renewal) for as long as the
+// session could still have lived: it reads as no session, and no write
+// brings it back.
 //
 // # Field-level access
 //

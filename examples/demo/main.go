@@ -94,7 +94,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "redis-session-go demo (%s sessions on %s)\n", cfg.store, conn.where)
 	fmt.Fprintf(out, "see the sessions with redis-cli:\n  %s --scan --pattern '%s'\n  %s HGETALL '<one of the keys it lists>'\n"+
-		"  (a key that holds the string tombstone:alive or tombstone is a session that was deleted: it stays deleted)\n",
+		"  (a key that holds a string starting with tombstone is a session that was deleted: it stays deleted)\n",
 		a.redis.cli, a.redis.pattern, a.redis.cli)
 	fmt.Fprintf(out, "listening on http://%s\n", displayAddr(ln.Addr()))
 
