@@ -1,4 +1,4 @@
--- @uses failed int num count cap capped isuser recount each hmget limited
+-- @uses failed int num count cap ended capped isuser recount each hmget limited
 -- commit: a delta write of a live session.
 -- KEYS[1] = the session key.
 -- ARGV = now, expiry (absolute; 0 leaves the TTL as it is), maxfields,
@@ -42,10 +42,7 @@ else
 end
 if failed(head) or not head[1] then return 0 end
 local c = cap(head[2], head[3])
-if c > 0 and c <= now then
-  redis.call('DEL', key)
-  return 0
-end
+if ended(key, c, now) then return 0 end
 
 local n, b = count(head[5]), count(head[6])
 local counted = n ~= nil and b ~= nil

@@ -1,4 +1,4 @@
--- @uses failed int num count cap capped isuser recount limited
+-- @uses failed int num count cap ended capped isuser recount limited
 -- incr: hashcodec's Incr, an atomic HINCRBY that respects recorded types.
 -- KEYS[1] = the hash. ARGV = now, idle (as for read), maxfields,
 --   maxbytes, field, delta, the bit size of Go's int and uint.
@@ -53,10 +53,7 @@ local session = head[1] ~= false
 local c = 0
 if session then
   c = cap(head[3], head[4])
-  if c > 0 and c <= now then
-    redis.call('DEL', key)
-    return redis.error_reply('NOTFOUND')
-  end
+  if ended(key, c, now) then return redis.error_reply('NOTFOUND') end
 elseif redis.call('EXISTS', key) == 0 then
   return redis.error_reply('NOTFOUND')
 end

@@ -63,6 +63,18 @@ local function cap(deadline, cover)
   return 0
 end
 
+-- @lib ended
+-- ended deletes key and reports true when c, the session's cap (see cap),
+-- has passed: a session past its deadline or cover is gone, whatever its
+-- TTL says, and every script that finds one removes it.
+local function ended(key, c, now)
+  if c > 0 and c <= now then
+    redis.call('DEL', key)
+    return true
+  end
+  return false
+end
+
 -- @lib capped
 -- capped returns at, or the cap c when that is set and earlier.
 local function capped(at, c)

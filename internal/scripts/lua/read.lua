@@ -1,4 +1,4 @@
--- @uses failed int num cap capped each hmget
+-- @uses failed int num cap ended capped each hmget
 -- read: hashcodec's Get, GetMulti, Exists and Touch.
 -- KEYS[1] = the hash. ARGV = now, idle (the window; -1: the hash's own
 --   #idle; 0: leave the TTL alone), mode ('f': read the fields; 't': touch
@@ -17,10 +17,7 @@ local session = head[1] ~= false
 local c = 0
 if session then
   c = cap(head[3], head[4])
-  if c > 0 and c <= now then
-    redis.call('DEL', key)
-    return false
-  end
+  if ended(key, c, now) then return false end
 elseif mode == 't' and redis.call('EXISTS', key) == 0 then
   return false
 end

@@ -1,4 +1,4 @@
--- @uses failed int num cap capped
+-- @uses failed int num cap ended capped
 -- touch: a load's slide, run in one MULTI with the load's HGETALL.
 -- KEYS[1] = the session key. ARGV = now, window (the sliding window to
 --   apply; 0: the session's own #idle), fallback (a key found without a TTL
@@ -15,10 +15,7 @@ local now, window, fallback = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARG
 local m = redis.pcall('HMGET', key, '#created', '#deadline', '#uexp', '#idle')
 if failed(m) or not m[1] then return 0 end
 local c = cap(m[2], m[3])
-if c > 0 and c <= now then
-  redis.call('DEL', key)
-  return 0
-end
+if ended(key, c, now) then return 0 end
 if window <= 0 then window = num(m[4]) end
 if window > 0 then
   local want = capped(now + window, c)

@@ -1,4 +1,4 @@
--- @uses failed int num count cap capped isuser recount each hmget limited
+-- @uses failed int num count cap ended capped isuser recount each hmget limited
 -- write: hashcodec's Set, SetMulti and Delete.
 -- KEYS[1] = the hash. ARGV = now, idle (as for read), maxfields,
 --   maxbytes (0: no limit), nset, then nset triples (field, value, type:
@@ -26,10 +26,7 @@ local session = head[1] ~= false
 local c = 0
 if session then
   c = cap(head[3], head[4])
-  if c > 0 and c <= now then
-    redis.call('DEL', key)
-    return absent()
-  end
+  if ended(key, c, now) then return absent() end
 elseif redis.call('EXISTS', key) == 0 then
   return absent()
 end
