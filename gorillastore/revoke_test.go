@@ -2,10 +2,7 @@ package gorillastore_test
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"net/http"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -152,95 +149,27 @@ func TestRevocationUnderRandomInterleavings(t *testing.T) {
 				require.NoError(t, in.store.Destroy(r, w, s))
 			})
 			userRoutes(f)
-			users := []string{"ada", "bob", "cy"}
-			type client struct {
-				br      *browser
-				user    string
-				loginAt time.Time
-				ids     map[string]bool
+			browsers := make([]*browser, 32)
+			for i := range browsers {
+				browsers[i] = &browser{}
 			}
-			var mu sync.Mutex
-			revoked := map[string][]time.Time{}
-			var clients []*client
-			var ops atomic.Int64
-			var wg sync.WaitGroup
-			for w := 0; w < 8; w++ {
-				mine := make([]*client, 4)
-				for i := range mine {
-					mine[i] = &client{br: &browser{}, ids: map[string]bool{}}
-				}
-				clients = append(clients, mine...)
-				wg.Add(1)
-				go func(w int) {
-					defer wg.Done()
-					rng := rand.New(rand.NewPCG(uint64(w), 7))
-					for i := 0; i < 60; i++ {
-						c := mine[rng.IntN(len(mine))]
-						inst := rng.IntN(2)
-						ops.Add(1)
-						switch op := rng.IntN(10); {
-						case op < 2:
-							u := users[rng.IntN(len(users))]
-							f.do(inst, c.br, "/login?u="+u)
-							c.user, c.loginAt, c.ids = u, time.Now(), map[string]bool{}
-						case op < 4:
-							f.do(inst, c.br, "/regenerate")
-						case op < 7:
-							f.do(inst, c.br, fmt.Sprintf("/put?n=%d", i))
-						case op < 8:
-							f.do(inst, c.br, "/logout")
-							c.user = ""
-						case op < 9:
-							u := users[rng.IntN(len(users))]
-							began := time.Now()
-							_, err := f.inst[inst].store.DeleteUserSessions(ctx, u, "")
-							require.NoError(t, err)
-							mu.Lock()
-							revoked[u] = append(revoked[u], began)
-							mu.Unlock()
-						default:
-							if c.br.cookie() != nil {
-								f.b.Client.PExpire(ctx, prefix+f.id(c.br), time.Millisecond)
-							}
-						}
-						if c.br.cookie() != nil && c.user != "" {
-							c.ids[f.id(c.br)] = true
-						}
+			redistest.RandomRevocations{
+				Client: b.Client, Prefix: prefix, Seed: 7,
+				Login:  func(inst, c int, u string) { f.do(inst, browsers[c], "/login?u="+u) },
+				Renew:  func(inst, c int) { f.do(inst, browsers[c], "/regenerate") },
+				Put:    func(inst, c, n int) { f.do(inst, browsers[c], fmt.Sprintf("/put?n=%d", n)) },
+				Logout: func(inst, c int) { f.do(inst, browsers[c], "/logout") },
+				Revoke: func(inst int, u string) error {
+					_, err := f.inst[inst].store.DeleteUserSessions(ctx, u, "")
+					return err
+				},
+				Token: func(c int) string {
+					if browsers[c].cookie() == nil {
+						return ""
 					}
-				}(w)
-			}
-			wg.Wait()
-			time.Sleep(5 * time.Millisecond) // for the last expiries
-			survivors := 0
-			for _, c := range clients {
-				if c.user == "" {
-					continue
-				}
-				for _, began := range revoked[c.user] {
-					if !c.loginAt.Before(began) {
-						continue
-					}
-					for id := range c.ids {
-						if redistest.Live(t, b.Client, prefix+id) && b.Client.HGet(ctx, prefix+id, "#user").Val() == c.user {
-							survivors++
-						}
-					}
-				}
-			}
-			lost := 0
-			for _, u := range users {
-				for _, id := range f.aliveOf(u) {
-					score, err := b.Client.ZScore(ctx, prefix+"user:"+u, id).Result()
-					at, _ := b.Client.Do(ctx, "pexpiretime", prefix+id).Int64()
-					if err != nil || int64(score) < at {
-						lost++
-					}
-				}
-			}
-			t.Logf("%s: %d operations, %d revocations, %d survivors, %d lost entries", b.Name, ops.Load(),
-				len(revoked["ada"])+len(revoked["bob"])+len(revoked["cy"]), survivors, lost)
-			assert.Zero(t, survivors, "survivors")
-			assert.Zero(t, lost, "lost entries")
+					return f.id(browsers[c])
+				},
+			}.Run(t)
 		}
 	})
 }

@@ -2,10 +2,7 @@ package scsstore_test
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"net/http"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -151,95 +148,21 @@ func TestRevocationUnderRandomInterleavings(t *testing.T) {
 			in.sm.IdleTimeout = time.Hour
 		}
 		userRoutes(f)
-		users := []string{"ada", "bob", "cy"}
-		// A client is one browser, used by one worker at a time.
-		type client struct {
-			br      *browser
-			user    string
-			loginAt time.Time       // when its current login completed
-			tokens  map[string]bool // every token it held since
+		browsers := make([]*browser, 32)
+		for i := range browsers {
+			browsers[i] = &browser{}
 		}
-		var mu sync.Mutex
-		revoked := map[string][]time.Time{} // user -> when each completed revocation began
-		var clients []*client
-		var ops atomic.Int64
-		var wg sync.WaitGroup
-		for w := 0; w < 8; w++ {
-			mine := make([]*client, 4)
-			for i := range mine {
-				mine[i] = &client{br: &browser{}, tokens: map[string]bool{}}
-			}
-			clients = append(clients, mine...)
-			wg.Add(1)
-			go func(w int) {
-				defer wg.Done()
-				rng := rand.New(rand.NewPCG(uint64(w), 42))
-				for i := 0; i < 60; i++ {
-					c := mine[rng.IntN(len(mine))]
-					inst := rng.IntN(2)
-					ops.Add(1)
-					switch op := rng.IntN(10); {
-					case op < 2:
-						u := users[rng.IntN(len(users))]
-						f.do(inst, c.br, "/login?u="+u)
-						c.user, c.loginAt, c.tokens = u, time.Now(), map[string]bool{c.br.token(): true}
-					case op < 4:
-						f.do(inst, c.br, "/renew")
-					case op < 7:
-						f.do(inst, c.br, fmt.Sprintf("/put?n=%d", i))
-					case op < 8:
-						f.do(inst, c.br, "/destroy")
-						c.user = ""
-					case op < 9:
-						u := users[rng.IntN(len(users))]
-						began := time.Now()
-						_, err := f.inst[inst].store.DeleteUserSessions(ctx, u, "")
-						require.NoError(t, err)
-						mu.Lock()
-						revoked[u] = append(revoked[u], began)
-						mu.Unlock()
-					default: // the session expires
-						if tok := c.br.token(); tok != "" {
-							f.b.Client.PExpire(ctx, f.key(tok), time.Millisecond)
-						}
-					}
-					if tok := c.br.token(); tok != "" && c.user != "" {
-						c.tokens[tok] = true
-					}
-				}
-			}(w)
-		}
-		wg.Wait()
-		time.Sleep(5 * time.Millisecond) // for the last expiries
-		survivors := 0
-		for _, c := range clients {
-			if c.user == "" {
-				continue
-			}
-			for _, began := range revoked[c.user] {
-				if !c.loginAt.Before(began) {
-					continue // logged in after that revocation began: a new login
-				}
-				for tok := range c.tokens {
-					if redistest.Live(t, f.b.Client, f.key(tok)) && f.b.Client.HGet(ctx, f.key(tok), "#user").Val() == c.user {
-						survivors++
-					}
-				}
-			}
-		}
-		lost := 0
-		for _, u := range users {
-			for _, tok := range f.aliveOf(u) {
-				score, err := f.b.Client.ZScore(ctx, f.inst[0].store.Prefix()+"user:"+u, tok).Result()
-				at, _ := f.b.Client.Do(ctx, "pexpiretime", f.key(tok)).Int64()
-				if err != nil || int64(score) < at {
-					lost++
-				}
-			}
-		}
-		t.Logf("%s: %d operations, %d revocations checked, %d survivors, %d lost entries",
-			b.Name, ops.Load(), len(revoked["ada"])+len(revoked["bob"])+len(revoked["cy"]), survivors, lost)
-		assert.Zero(t, survivors, "survivors")
-		assert.Zero(t, lost, "lost entries")
+		redistest.RandomRevocations{
+			Client: b.Client, Prefix: f.pfx, Seed: 42,
+			Login:  func(inst, c int, u string) { f.do(inst, browsers[c], "/login?u="+u) },
+			Renew:  func(inst, c int) { f.do(inst, browsers[c], "/renew") },
+			Put:    func(inst, c, n int) { f.do(inst, browsers[c], fmt.Sprintf("/put?n=%d", n)) },
+			Logout: func(inst, c int) { f.do(inst, browsers[c], "/destroy") },
+			Revoke: func(inst int, u string) error {
+				_, err := f.inst[inst].store.DeleteUserSessions(ctx, u, "")
+				return err
+			},
+			Token: func(c int) string { return browsers[c].token() },
+		}.Run(t)
 	})
 }
