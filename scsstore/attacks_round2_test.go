@@ -29,15 +29,11 @@ func TestLogoutDuringTheRenewalsCreateEndsTheRenewedSession(t *testing.T) {
 	eachSetup(t, func(t *testing.T, f *fleet) {
 		br := &browser{}
 		f.do(0, br, "/put?user=alice")
-		logoutAt := redistest.NewGate()
 		f.handle("/login", func(in *instance, w http.ResponseWriter, r *http.Request) {
 			require.NoError(t, in.sm.RenewToken(r.Context()))
 			in.sm.Put(r.Context(), "role", "admin")
 		})
-		f.handle("/logout", func(in *instance, w http.ResponseWriter, r *http.Request) {
-			logoutAt.Wait()
-			require.NoError(t, in.sm.Destroy(r.Context()))
-		})
+		logoutAt := f.gatedLogout()
 		// The login's create of the new key waits (the handover has passed).
 		atCreate := redistest.PauseAt(f.inst[0].client, redistest.Script(scripts.Create))
 		login, logout := cookieOnly(br), cookieOnly(br)
@@ -67,11 +63,7 @@ func TestLogoutOfTheMergedSessionDuringTheMergeEndsTheMergeTarget(t *testing.T) 
 		otherTok := other.token()
 		br := &browser{}
 		f.do(0, br, "/put?theme=dark")
-		logoutAt := redistest.NewGate()
-		f.handle("/logout", func(in *instance, w http.ResponseWriter, r *http.Request) {
-			logoutAt.Wait()
-			require.NoError(t, in.sm.Destroy(r.Context()))
-		})
+		logoutAt := f.gatedLogout()
 		f.handle("/callback", func(in *instance, w http.ResponseWriter, r *http.Request) {
 			require.NoError(t, in.sm.MergeSession(r.Context(), otherTok))
 		})

@@ -208,11 +208,7 @@ func TestALogoutRacingEveryWayToRenewEndsTheResult(t *testing.T) {
 					f.handle("/login", func(in *instance, w http.ResponseWriter, r *http.Request) {
 						renew(t, in, r, o.token())
 					})
-					logoutAt := redistest.NewGate()
-					f.handle("/logout", func(in *instance, w http.ResponseWriter, r *http.Request) {
-						logoutAt.Wait()
-						require.NoError(t, in.sm.Destroy(r.Context()))
-					})
+					logoutAt := f.gatedLogout()
 					br := &browser{}
 					f.do(0, br, "/put?user=alice")
 					target := br
@@ -255,11 +251,7 @@ func TestALogoutAtEachStepOfMergeThenRenew(t *testing.T) {
 					f.handle("/login", func(in *instance, w http.ResponseWriter, r *http.Request) {
 						renewals["merge, then renew"](t, in, r, o.token())
 					})
-					logoutAt := redistest.NewGate()
-					f.handle("/logout", func(in *instance, w http.ResponseWriter, r *http.Request) {
-						logoutAt.Wait()
-						require.NoError(t, in.sm.Destroy(r.Context()))
-					})
+					logoutAt := f.gatedLogout()
 					at := map[string]func() *redistest.Gate{
 						"merge's delete": func() *redistest.Gate {
 							return redistest.PauseAt(f.inst[0].client, redistest.Script(scripts.Delete, f.key(o.token())))
@@ -371,11 +363,7 @@ func TestHashTokenInStoreLogoutRacingARenewal(t *testing.T) {
 			require.NoError(t, in.sm.RenewToken(r.Context()))
 			in.sm.Put(r.Context(), "role", "admin")
 		})
-		logoutAt := redistest.NewGate()
-		f.handle("/logout", func(in *instance, w http.ResponseWriter, r *http.Request) {
-			logoutAt.Wait()
-			require.NoError(t, in.sm.Destroy(r.Context()))
-		})
+		logoutAt := f.gatedLogout()
 		br := &browser{}
 		f.do(0, br, "/put?user=alice")
 		require.Len(t, f.sessions(), 1)

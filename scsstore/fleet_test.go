@@ -132,6 +132,17 @@ func newFleet(t *testing.T, b *redistest.Backend, n int, d deployment, opts ...s
 	return f
 }
 
+// gatedLogout registers /logout on every instance: it waits at the gate it
+// returns (the session is loaded), then destroys the session.
+func (f *fleet) gatedLogout() *redistest.Gate {
+	g := redistest.NewGate()
+	f.handle("/logout", func(in *instance, w http.ResponseWriter, r *http.Request) {
+		g.Wait()
+		require.NoError(f.t, in.sm.Destroy(r.Context()))
+	})
+	return g
+}
+
 // handle registers a handler on every instance.
 func (f *fleet) handle(path string, fn func(in *instance, w http.ResponseWriter, r *http.Request)) {
 	for _, in := range f.inst {

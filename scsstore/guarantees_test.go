@@ -113,7 +113,7 @@ func TestRenewTokenRacingLogoutElsewhere(t *testing.T) {
 			eachSetup(t, func(t *testing.T, f *fleet) {
 				br := &browser{}
 				f.do(0, br, "/put?user=alice")
-				loginAt, logoutAt := redistest.NewGate(), redistest.NewGate()
+				loginAt := redistest.NewGate()
 				f.handle("/login", func(in *instance, w http.ResponseWriter, r *http.Request) {
 					if order == "logout before the renewal" {
 						loginAt.Wait()
@@ -124,10 +124,7 @@ func TestRenewTokenRacingLogoutElsewhere(t *testing.T) {
 					}
 					in.sm.Put(r.Context(), "role", "admin")
 				})
-				f.handle("/logout", func(in *instance, w http.ResponseWriter, r *http.Request) {
-					logoutAt.Wait()
-					require.NoError(t, in.sm.Destroy(r.Context()))
-				})
+				logoutAt := f.gatedLogout()
 				login, logout := cookieOnly(br), cookieOnly(br)
 				logoutDone, loginDone := make(chan struct{}), make(chan struct{})
 				go func() { defer close(logoutDone); f.do(1, logout, "/logout") }()
