@@ -202,16 +202,7 @@ func parseEnded(res []any) (e Ended, successor string, ok bool) {
 // itself is stopped by the user index (or, when the revocation spared it,
 // allowed to finish), not by the tombstone.
 func DeleteMany(ctx context.Context, c redis.Cmdable, keys []string, now int64) []Ended {
-	cmds := make([]*redis.Cmd, len(keys))
-	_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, key := range keys {
-			cmds[i] = scripts.Delete.EvalSha(ctx, p, []string{key}, now, TombstoneFloor.Milliseconds(), 1, "", 0)
-		}
-		return nil
-	})
-	if redis.HasErrorPrefix(err, "NOSCRIPT") && scripts.Delete.Load(ctx, c).Err() == nil {
-		return DeleteMany(ctx, c, keys, now)
-	}
+	cmds, _ := eachKey(ctx, c, scripts.Delete, keys, now, TombstoneFloor.Milliseconds(), 1, "", 0)
 	out := make([]Ended, len(keys))
 	for i, cmd := range cmds {
 		res, err := cmd.Slice()
@@ -239,16 +230,7 @@ func DeleteMany(ctx context.Context, c redis.Cmdable, keys []string, now int64) 
 // successor too (see Delete), so a logout racing the write of successor
 // still ends it. One round trip.
 func HandOver(ctx context.Context, c redis.Cmdable, successor string, keys ...string) (bool, error) {
-	cmds := make([]*redis.Cmd, len(keys))
-	_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, key := range keys {
-			cmds[i] = scripts.Handover.EvalSha(ctx, p, []string{key}, successor)
-		}
-		return nil
-	})
-	if redis.HasErrorPrefix(err, "NOSCRIPT") && scripts.Handover.Load(ctx, c).Err() == nil {
-		return HandOver(ctx, c, successor, keys...)
-	}
+	cmds, err := eachKey(ctx, c, scripts.Handover, keys, successor)
 	if err != nil {
 		return false, fmt.Errorf("hand over %s: %w", layout.Redact(keys[0]), err)
 	}
@@ -258,6 +240,28 @@ func HandOver(ctx context.Context, c redis.Cmdable, successor string, keys ...st
 		}
 	}
 	return true, nil
+}
+
+// eachKey runs script once per key with the same args, in one pipeline
+// (go-redis splits it per node in a Cluster), loading the script and
+// trying again once if Redis does not have it. It returns each key's
+// reply and the pipeline's first error.
+func eachKey(ctx context.Context, c redis.Cmdable, script *redis.Script, keys []string, args ...any) ([]*redis.Cmd, error) {
+	cmds := make([]*redis.Cmd, len(keys))
+	run := func() error {
+		_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, key := range keys {
+				cmds[i] = script.EvalSha(ctx, p, []string{key}, args...)
+			}
+			return nil
+		})
+		return err
+	}
+	err := run()
+	if redis.HasErrorPrefix(err, "NOSCRIPT") && script.Load(ctx, c).Err() == nil {
+		err = run()
+	}
+	return cmds, err
 }
 
 func writeErr(key string, err error) error {
