@@ -243,6 +243,9 @@ func (s *Store) load(ctx context.Context, id string) (*sessionhash.Record, error
 
 // fill decodes a loaded session into Values and Options.
 func (s *Store) fill(session *sessions.Session, rec *sessionhash.Record) error {
+	if len(session.Values) == 0 {
+		session.Values = make(map[any]any, len(rec.Entries))
+	}
 	for _, e := range rec.Entries {
 		key, _, err := hashcodec.MapKey(e.Field)
 		if err != nil {

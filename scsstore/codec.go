@@ -112,8 +112,8 @@ func (Codec) Decode(b []byte) (time.Time, map[string]any, error) {
 		return time.Time{}, nil, err
 	}
 	switch {
-	case len(state) > 0 && state[0] == formWhole: // a Find blob
-		st, err := decodeState(state)
+	case len(state) > 0 && (state[0] == formWhole || state[0] == formOverEntries): // a Find blob
+		st, err := decodeStateOver(state, entries)
 		if err != nil {
 			return time.Time{}, nil, err
 		}

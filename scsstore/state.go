@@ -66,7 +66,9 @@ type sessionState struct {
 	sum    uint64
 	// transport marks a state built to travel in a Find blob: it encodes
 	// whole, and the session data that decodes it gets a live copy.
-	transport bool
+	// overEntries marks one that travels in a Codec blob, which holds the
+	// snapshot's entries already: it leaves their fingerprints out.
+	transport, overEntries bool
 	// ref marks a decoded reference: it stands for the live object its
 	// handle names (see live).
 	ref bool
@@ -249,11 +251,14 @@ func (s *sessionState) tag() string {
 // isStateKey reports whether a values key is a reserved state's.
 func isStateKey(k string) bool { return strings.HasPrefix(k, LoadedStatePrefix) }
 
-// The two binary forms of a state: whole (a snapshot, in a Find blob), or
-// a reference to the live object (in a commit's blob).
+// The binary forms of a state: whole (a snapshot, in a Find blob), or a
+// reference to the live object (in a commit's blob). formOverEntries is
+// whole but for the fingerprints, which are those of the entries of the
+// Codec blob that carries it; only Codec.Decode reads it, with them.
 const (
-	formWhole = 1
-	formRef   = 2
+	formWhole       = 1
+	formRef         = 2
+	formOverEntries = 3
 )
 
 // MarshalBinary encodes the state: whole when it travels in a Find blob,
@@ -266,7 +271,10 @@ func (s *sessionState) MarshalBinary() ([]byte, error) {
 		b := []byte{formRef}
 		return binary.LittleEndian.AppendUint64(b, s.handle), nil
 	}
-	return appendWhole([]byte{formWhole}, s.sealed, s.sum, s.snap), nil
+	if s.overEntries {
+		return appendWhole([]byte{formOverEntries}, s.sealed, s.sum, s.snap, false), nil
+	}
+	return appendWhole([]byte{formWhole}, s.sealed, s.sum, s.snap, true), nil
 }
 
 // UnmarshalBinary decodes a state into s. A whole one makes s a new live
@@ -282,15 +290,42 @@ func (s *sessionState) UnmarshalBinary(b []byte) error {
 		}
 		return nil
 	case formWhole:
-		sealed, sum, snap, err := readWhole(r)
-		if err != nil {
-			return err
-		}
-		s.snap, s.sealed, s.sum = snap, sealed, sum
-		s.register()
-		return nil
+		return s.unmarshalWhole(r, nil)
 	}
 	return fmt.Errorf("scsstore: session state: %w", wire.ErrMalformed)
+}
+
+// decodeStateOver decodes the state of a Codec Find blob whose entries are
+// entries: formOverEntries takes its fingerprints from them.
+func decodeStateOver(b []byte, entries []sessionhash.Entry) (*sessionState, error) {
+	r := wire.NewReader(b)
+	if r.Byte() != formOverEntries {
+		return decodeState(b)
+	}
+	s := &sessionState{}
+	if entries == nil {
+		entries = []sessionhash.Entry{}
+	}
+	if err := s.unmarshalWhole(r, entries); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// unmarshalWhole decodes a whole state into s and makes s a new live
+// object; its fingerprints are in r, or, when over is not nil, those of
+// over.
+func (s *sessionState) unmarshalWhole(r *wire.Reader, over []sessionhash.Entry) error {
+	sealed, sum, snap, err := readWhole(r, over == nil)
+	if err != nil {
+		return err
+	}
+	if over != nil {
+		snap.SetEntries(over)
+	}
+	s.snap, s.sealed, s.sum = snap, sealed, sum
+	s.register()
+	return nil
 }
 
 // live returns the live object s stands for: s itself, or the one a
@@ -335,16 +370,20 @@ func decodeState(b []byte) (*sessionState, error) {
 }
 
 // appendWhole encodes a snapshot: its sealed key, so that the bytes hold
-// no token, and the key's KeySum, then the fingerprints and metadata.
-func appendWhole(b, sealed []byte, sum uint64, snap *sessionhash.Snapshot) []byte {
+// no token, and the key's KeySum, then the fingerprints (withSums) and
+// metadata.
+func appendWhole(b, sealed []byte, sum uint64, snap *sessionhash.Snapshot, withSums bool) []byte {
 	b = wire.Append(b, sealed)
 	b = binary.LittleEndian.AppendUint64(b, sum)
 	b = binary.AppendVarint(b, snap.LoadedAt)
 	b = binary.AppendVarint(b, snap.Expiry)
-	b = binary.AppendUvarint(b, uint64(len(snap.Sums)))
-	for f, sum := range snap.Sums {
-		b = wire.Append(b, f)
-		b = binary.LittleEndian.AppendUint64(b, sum)
+	if withSums {
+		sums := snap.Sums()
+		b = binary.AppendUvarint(b, uint64(len(sums)))
+		for f, sum := range sums {
+			b = wire.Append(b, f)
+			b = binary.LittleEndian.AppendUint64(b, sum)
+		}
 	}
 	b = binary.AppendUvarint(b, uint64(len(snap.Meta)))
 	for name, v := range snap.Meta {
@@ -355,23 +394,27 @@ func appendWhole(b, sealed []byte, sum uint64, snap *sessionhash.Snapshot) []byt
 }
 
 // readWhole decodes what appendWhole wrote: the sealed key (checked, not
-// opened), its KeySum and the snapshot without its key.
-func readWhole(r *wire.Reader) ([]byte, uint64, *sessionhash.Snapshot, error) {
+// opened), its KeySum and the snapshot without its key (and without
+// fingerprints unless withSums).
+func readWhole(r *wire.Reader, withSums bool) ([]byte, uint64, *sessionhash.Snapshot, error) {
 	sealed := append([]byte(nil), r.Bytes()...)
 	sum := r.Uint64()
 	if len(sealed) < sealer.NonceSize()+sealer.Overhead() {
 		return nil, 0, nil, fmt.Errorf("scsstore: session state: %w", wire.ErrMalformed)
 	}
 	snap := &sessionhash.Snapshot{LoadedAt: r.Varint(), Expiry: r.Varint()}
-	n := r.Count()
-	fields, sums := make([][]byte, 0, n), make([]uint64, 0, n)
-	for i := 0; i < n && r.Err() == nil; i++ {
-		fields = append(fields, r.Bytes())
-		sums = append(sums, r.Uint64())
-	}
-	snap.Sums = make(map[string]uint64, len(fields))
-	for i, f := range wire.Strings(fields) {
-		snap.Sums[f] = sums[i]
+	if withSums {
+		n := r.Count()
+		fields, sums := make([][]byte, 0, n), make([]uint64, 0, n)
+		for i := 0; i < n && r.Err() == nil; i++ {
+			fields = append(fields, r.Bytes())
+			sums = append(sums, r.Uint64())
+		}
+		byField := make(map[string]uint64, len(fields))
+		for i, f := range wire.Strings(fields) {
+			byField[f] = sums[i]
+		}
+		snap.SetSums(byField)
 	}
 	m := r.Count()
 	snap.Meta = make(map[string]string, m)

@@ -186,6 +186,7 @@ func (s *Store) blob(rec *sessionhash.Record) ([]byte, error) {
 		if err := checkEntries(rec.Entries, false); err != nil {
 			return nil, err
 		}
+		st.overEntries = true // the blob holds the entries
 		whole, _ := st.MarshalBinary()
 		return encodeBlob(deadline, rec.Entries, whole), nil
 	}

@@ -2,6 +2,9 @@ package sessionhash
 
 import (
 	"hash/maphash"
+	"sync"
+
+	"github.com/redis-session/redis-session-go/hashcodec"
 
 	"github.com/redis-session/redis-session-go/internal/layout"
 )
@@ -13,36 +16,73 @@ import (
 // per process; a Snapshot never leaves the process that made it.
 type Snapshot struct {
 	Key  string
-	Sums map[string]uint64
 	Meta map[string]string
 	// LoadedAt and Expiry are Record's: when the snapshot was taken and the
 	// key's expiry then (Unix ms; 0 when unknown).
 	LoadedAt, Expiry int64
+
+	// sums are the fingerprints, taken on first use: a request that only
+	// reads its session never pays for them. Copies share them.
+	sums *fingerprints
+}
+
+// fingerprints holds a snapshot's field fingerprints, given or computed
+// once from the entries it was taken of.
+type fingerprints struct {
+	once    sync.Once
+	entries []Entry
+	m       map[string]uint64
 }
 
 var seed = maphash.MakeSeed()
 
-func fingerprint(e Entry) uint64 {
-	var h maphash.Hash
-	h.SetSeed(seed)
-	h.WriteString(string(e.Type))
-	h.WriteByte(0)
-	h.WriteString(e.Raw)
-	return h.Sum64()
+// stored is what a fingerprint covers: a field's bytes and its type.
+type stored struct {
+	raw string
+	typ hashcodec.Type
 }
+
+func fingerprint(e Entry) uint64 { return maphash.Comparable(seed, stored{e.Raw, e.Type}) }
 
 // KeySum returns a per-process fingerprint of a key, for telling which
 // session a snapshot belongs to without keeping the key in the clear.
 func KeySum(key string) uint64 { return maphash.String(seed, key) }
 
-// NewSnapshot remembers rec.
+// NewSnapshot remembers rec. Its fingerprints are taken when first needed,
+// from rec.Entries, which must not change after.
 func NewSnapshot(rec *Record) *Snapshot {
-	s := &Snapshot{Key: rec.Key, Sums: make(map[string]uint64, len(rec.Entries)), Meta: rec.Meta,
-		LoadedAt: rec.LoadedAt, Expiry: rec.Expiry}
-	for _, e := range rec.Entries {
-		s.Sums[e.Field] = fingerprint(e)
-	}
+	s := &Snapshot{Key: rec.Key, Meta: rec.Meta, LoadedAt: rec.LoadedAt, Expiry: rec.Expiry}
+	s.SetEntries(rec.Entries)
 	return s
+}
+
+// SetEntries makes the fingerprints those of entries, taken when first
+// needed; entries must not change after.
+func (s *Snapshot) SetEntries(entries []Entry) { s.sums = &fingerprints{entries: entries} }
+
+// SetSums makes sums (field to fingerprint, as Sums returned them in this
+// process) the snapshot's fingerprints.
+func (s *Snapshot) SetSums(sums map[string]uint64) {
+	f := &fingerprints{m: sums}
+	f.once.Do(func() {})
+	s.sums = f
+}
+
+// Sums returns the fingerprint of every user field the snapshot saw, by
+// field name. The map is shared: callers must not change it.
+func (s *Snapshot) Sums() map[string]uint64 {
+	f := s.sums
+	if f == nil {
+		return nil
+	}
+	f.once.Do(func() {
+		f.m = make(map[string]uint64, len(f.entries))
+		for _, e := range f.entries {
+			f.m[e.Field] = fingerprint(e)
+		}
+		f.entries = nil
+	})
+	return f.m
 }
 
 // Kept reports whether entries still hold any of the snapshot's fields:
@@ -50,8 +90,9 @@ func NewSnapshot(rec *Record) *Snapshot {
 // token renewal) rather than starting over (Destroy, or Clear, then new
 // values).
 func (s *Snapshot) Kept(entries []Entry) bool {
+	sums := s.Sums()
 	for _, e := range entries {
-		if _, ok := s.Sums[e.Field]; ok {
+		if _, ok := sums[e.Field]; ok {
 			return true
 		}
 	}
@@ -102,9 +143,10 @@ func (u *Update) Changes() bool {
 // caller's.
 func (s *Snapshot) Plan(entries []Entry, meta map[string]string) *Update {
 	u := &Update{Key: s.Key}
+	sums := s.Sums()
 	kept := 0 // entries whose field was seen
 	for _, e := range entries {
-		sum, seen := s.Sums[e.Field]
+		sum, seen := sums[e.Field]
 		if seen {
 			kept++
 			if sum == fingerprint(e) {
@@ -120,12 +162,12 @@ func (s *Snapshot) Plan(entries []Entry, meta map[string]string) *Update {
 			u.Meta = append(u.Meta, layout.TypeField(e.Field), string(e.Type))
 		}
 	}
-	if kept < len(s.Sums) { // some fields that were seen are gone
+	if kept < len(sums) { // some fields that were seen are gone
 		present := make(map[string]struct{}, len(entries))
 		for _, e := range entries {
 			present[e.Field] = struct{}{}
 		}
-		for f := range s.Sums {
+		for f := range sums {
 			if _, ok := present[f]; !ok {
 				u.DelUser = append(u.DelUser, f)
 				u.Del = append(u.Del, layout.TypeField(f))
@@ -167,7 +209,11 @@ func (s *Snapshot) After(u *Update, entries []Entry, at int64) *Snapshot {
 	if u.Expiry == 0 {
 		at, expiry = s.LoadedAt, s.Expiry
 	}
-	return NewSnapshot(&Record{Key: s.Key, Entries: entries, Meta: meta, LoadedAt: at, Expiry: expiry})
+	after := NewSnapshot(&Record{Key: s.Key, Entries: entries, Meta: meta, LoadedAt: at, Expiry: expiry})
+	if len(u.Set) == 0 && len(u.DelUser) == 0 {
+		after.sums = s.sums // no user value changed: the same fingerprints
+	}
+	return after
 }
 
 // Create is a session written whole (scripts/create.lua): a new session,
