@@ -209,11 +209,12 @@ func (s *Snapshot) After(u *Update, entries []Entry, at int64) *Snapshot {
 	if u.Expiry == 0 {
 		at, expiry = s.LoadedAt, s.Expiry
 	}
-	after := NewSnapshot(&Record{Key: s.Key, Entries: entries, Meta: meta, LoadedAt: at, Expiry: expiry})
 	if len(u.Set) == 0 && len(u.DelUser) == 0 {
-		after.sums = s.sums // no user value changed: the same fingerprints
+		// No user value changed: what is stored is what s saw, so the
+		// snapshot after shares its fingerprints.
+		return &Snapshot{Key: s.Key, Meta: meta, LoadedAt: at, Expiry: expiry, sums: s.sums}
 	}
-	return after
+	return NewSnapshot(&Record{Key: s.Key, Entries: entries, Meta: meta, LoadedAt: at, Expiry: expiry})
 }
 
 // Create is a session written whole (scripts/create.lua): a new session,

@@ -120,3 +120,26 @@ func TestErrorsDoNotCarryTokens(t *testing.T) {
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), tok[11:])
 }
+
+func TestAnUnchangedWriteKeepsWhatTheSnapshotSaw(t *testing.T) {
+	r := record()
+	snap := NewSnapshot(r)
+	u := snap.Plan(r.Entries, r.Meta)
+	require.False(t, u.Changes())
+	after := snap.After(u, nil, 150) // the entries do not matter: nothing changed
+	assert.Equal(t, snap.Sums(), after.Sums())
+
+	entries := []Entry{{Field: "name", Raw: "grace"}, {Field: "count", Raw: "5", Type: hashcodec.TypeInt}}
+	next := after.Plan(entries, r.Meta)
+	assert.Equal(t, []any{"name", "grace"}, next.Set)
+	assert.ElementsMatch(t, []string{"##x", "#k:int:1"}, next.DelUser, "the loaded values that are gone are deleted")
+}
+
+func TestFingerprintsTellValuesAndTypesApart(t *testing.T) {
+	snap := NewSnapshot(&Record{Key: "k", Entries: []Entry{{Field: "a", Raw: "5"}, {Field: "b", Raw: "x"}}})
+	u := snap.Plan([]Entry{{Field: "a", Raw: "5", Type: hashcodec.TypeInt}, {Field: "b", Raw: "x"}}, nil)
+	assert.Equal(t, []any{"a", "5"}, u.Set, "the same bytes with another type are a change")
+	given := &Snapshot{Key: "k"}
+	given.SetSums(snap.Sums())
+	assert.False(t, given.Plan([]Entry{{Field: "a", Raw: "5"}, {Field: "b", Raw: "x"}}, nil).Changes())
+}
