@@ -426,8 +426,12 @@ func (s *Store) expireCookie(w http.ResponseWriter, session *sessions.Session) {
 // comparable type work (Values[42] = 43).
 func encodeValues(values map[any]any) ([]sessionhash.Entry, error) {
 	entries := make([]sessionhash.Entry, 0, len(values))
+	var keyed map[string]any // the fields of keys that are not strings
 	for k, v := range values {
 		field, err := hashcodec.MapKeyField(k)
+		if _, isString := k.(string); !isString && err == nil {
+			err = oneFieldEach(&keyed, field, k)
+		}
 		if err == nil {
 			var raw []byte
 			var t hashcodec.Type
@@ -439,4 +443,19 @@ func encodeValues(values map[any]any) ([]sessionhash.Entry, error) {
 		return nil, fmt.Errorf("gorillastore: %w", &hashcodec.FieldError{Field: fmt.Sprint(k), Err: err})
 	}
 	return entries, nil
+}
+
+// oneFieldEach records that key is stored as field, and refuses a second
+// key stored as the same field: two NaN keys (NaN never equals itself, so
+// a map holds any number of them) would be one hash field, and a save
+// must not guess which value to keep.
+func oneFieldEach(fields *map[string]any, field string, key any) error {
+	if *fields == nil {
+		*fields = make(map[string]any)
+	}
+	if other, taken := (*fields)[field]; taken {
+		return fmt.Errorf("%w: keys %v and %v are both stored as field %q", hashcodec.ErrUnsupported, other, key, field)
+	}
+	(*fields)[field] = key
+	return nil
 }
