@@ -43,4 +43,3 @@ func TestFingerprintsAreTakenOnceUnderConcurrentUse(t *testing.T) {
 	wg.Wait()
 	require.Len(t, snap.Sums(), 3)
 }
-
