@@ -278,7 +278,8 @@ func (s *Store) fill(session *sessions.Session, rec *sessionhash.Record) error {
 // used. MaxAge < 0 deletes the session and expires the cookie. Every value
 // must encode (custom types need gob.Register); the error names the key
 // that does not, or the two keys that would be stored as one field (NaN
-// keys, which never equal each other); nothing is written then. Limits are checked atomically against what is stored.
+// keys, which never equal each other); nothing is written then. Limits
+// are checked atomically against what is stored.
 func (s *Store) Save(r *http.Request, w http.ResponseWriter, session *sessions.Session) error {
 	if err := s.check(); err != nil {
 		return err
