@@ -24,9 +24,9 @@ import (
 // nothing is written, the cookie is expired and ErrSessionEnded returned;
 // a logout with the old cookie while the new key is written, or after,
 // ends the new session too: a logged-out session does not live on under a
-// new ID, and a login handler can tell the user to log in again. A failure half-way fails closed: the old session is
-// ended and no copy of it is left. For a session never saved it is a
-// plain Save.
+// new ID, and a login handler can tell the user to log in again. A
+// failure half-way fails closed: the old session is ended and no copy of
+// it is left. For a session never saved it is a plain Save.
 func (s *Store) RegenerateID(r *http.Request, w http.ResponseWriter, session *sessions.Session) error {
 	if err := s.check(); err != nil {
 		return err

@@ -182,31 +182,24 @@ func (h *Hash) GetAll(ctx context.Context) (map[string]Field, error) {
 }
 
 func (h *Hash) readAll(ctx context.Context) (map[string]string, error) {
-	for attempt := 0; ; attempt++ {
+	var all *redis.MapStringStringCmd
+	err := scripts.Retry(ctx, h.client, scripts.Read, func() error {
 		pipe := h.client.TxPipeline()
 		there := scripts.Read.EvalSha(ctx, pipe, []string{h.key}, layout.Now(), h.idle, "t")
-		all := pipe.HGetAll(ctx, h.key)
+		all = pipe.HGetAll(ctx, h.key)
 		_, _ = pipe.Exec(ctx) // errors are per command, read below
-		err := there.Err()
-		if attempt == 0 && redis.HasErrorPrefix(err, "NOSCRIPT") {
-			// A new server, a restart or a failover: load the script and
-			// read again.
-			if err := scripts.Read.Load(ctx, h.client).Err(); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		if errors.Is(err, redis.Nil) {
-			return nil, nil // nothing there
-		}
-		if err != nil {
-			return nil, err
-		}
-		if err := all.Err(); err != nil && !errors.Is(err, redis.Nil) && !redis.HasErrorPrefix(err, "WRONGTYPE") {
-			return nil, err
-		}
-		return all.Val(), nil
+		return there.Err()
+	})
+	if errors.Is(err, redis.Nil) {
+		return nil, nil // nothing there
 	}
+	if err != nil {
+		return nil, err
+	}
+	if err := all.Err(); err != nil && !errors.Is(err, redis.Nil) && !redis.HasErrorPrefix(err, "WRONGTYPE") {
+		return nil, err
+	}
+	return all.Val(), nil
 }
 
 // Exists reports whether the field exists.

@@ -211,26 +211,38 @@ func TestALogoutRacingEveryWayToRenewEndsTheResult(t *testing.T) {
 					logoutAt := f.gatedLogout()
 					br := &browser{}
 					f.do(0, br, "/put?user=alice")
-					target := br
-					if whose == "merged" {
-						target = o
-					}
 					done := make(chan struct{})
-					go func() { defer close(done); f.do(1, cookieOnly(target), "/logout") }()
+					go func() { defer close(done); f.do(1, cookieOnly(loggedOut(whose, br, o)), "/logout") }()
 					<-logoutAt.Arrived
 					f.do(0, br, "/login")
 					logoutAt.Release()
 					<-done
-					for _, k := range f.sessions() {
-						v := f.b.Client.HGetAll(ctx, k).Val()
-						if whose == "current" {
-							assert.NotEqual(t, "alice", v["user"], "%s: the logged-out session lives on", k)
-						} else {
-							assert.NotEqual(t, "apple", v["cart"], "%s: the logged-out merged session's values live on", k)
-						}
-					}
+					f.assertNothingLivesOf(t, whose)
 				})
 			})
+		}
+	}
+}
+
+// loggedOut returns the browser whose cookie a logout sends: the current
+// session's, or the merged session's.
+func loggedOut(whose string, current, merged *browser) *browser {
+	if whose == "merged" {
+		return merged
+	}
+	return current
+}
+
+// assertNothingLivesOf checks that no live session holds what the
+// logged-out session held: alice's login (the current session) or the
+// apple in the cart (the merged one).
+func (f *fleet) assertNothingLivesOf(t *testing.T, whose string) {
+	for _, k := range f.sessions() {
+		v := f.b.Client.HGetAll(ctx, k).Val()
+		if whose == "current" {
+			assert.NotEqual(t, "alice", v["user"], "%s: the logged-out session lives on", k)
+		} else {
+			assert.NotEqual(t, "apple", v["cart"], "%s: the logged-out merged session's values live on", k)
 		}
 	}
 }
@@ -263,12 +275,8 @@ func TestALogoutAtEachStepOfMergeThenRenew(t *testing.T) {
 						"index step": func() *redistest.Gate { return redistest.PauseAt(f.inst[0].client, redistest.Script(scripts.IndexAdd)) },
 						"create":     func() *redistest.Gate { return redistest.PauseAt(f.inst[0].client, redistest.Script(scripts.Create)) },
 					}
-					target := br
-					if whose == "merged" {
-						target = o
-					}
 					logoutDone := make(chan struct{})
-					go func() { defer close(logoutDone); f.do(1, cookieOnly(target), "/logout") }()
+					go func() { defer close(logoutDone); f.do(1, cookieOnly(loggedOut(whose, br, o)), "/logout") }()
 					<-logoutAt.Arrived
 					gate := at[point]()
 					loginDone := make(chan struct{})
@@ -284,14 +292,7 @@ func TestALogoutAtEachStepOfMergeThenRenew(t *testing.T) {
 						<-logoutDone
 					}
 					<-loginDone
-					for _, k := range f.sessions() {
-						v := f.b.Client.HGetAll(ctx, k).Val()
-						if whose == "current" {
-							assert.NotEqual(t, "alice", v["user"], "%s: the logged-out session lives on", k)
-						} else {
-							assert.NotEqual(t, "apple", v["cart"], "%s: the logged-out merged session's values live on", k)
-						}
-					}
+					f.assertNothingLivesOf(t, whose)
 				}, scsstore.WithUserKey("user"))
 			})
 		}

@@ -74,25 +74,14 @@ func TestARevocationThatTimesOutIsFinishedByTheNext(t *testing.T) {
 // the revocation spares it, so its renewal still commits, and the current
 // session is kept.
 func TestLogOutOthersAfterRenewTokenKeepsTheCurrentSession(t *testing.T) {
-	eachSetup(t, func(t *testing.T, f *fleet) {
-		userRoutes(f)
-		f.handle("/change-password", func(in *instance, w http.ResponseWriter, r *http.Request) {
+	logOutOthers(t, map[string]func(t *testing.T, in *instance, r *http.Request){
+		"renew, revoke": func(t *testing.T, in *instance, r *http.Request) {
 			c := r.Context()
 			require.NoError(t, in.sm.RenewToken(c))
 			_, err := in.store.DeleteUserSessions(c, in.sm.GetString(c, "user_id"), in.sm.Token(c))
 			require.NoError(t, err)
-		})
-		phone, laptop := &browser{}, &browser{}
-		f.do(1, phone, "/login?u=ada")
-		f.do(0, laptop, "/login?u=ada")
-		f.do(0, laptop, "/change-password")
-		alive := f.aliveOf("ada")
-		assert.Equal(t, []string{laptop.token()}, alive, "exactly the current session lives")
-		body, _ := f.do(1, laptop, "/get?k=user_id")
-		assert.Equal(t, "ada", body, "the user who changed the password stays logged in")
-		body, _ = f.do(1, phone, "/get?k=user_id")
-		assert.Empty(t, body, "the other device is logged out")
-	}, scsstore.WithUserKey("user_id"))
+		},
+	})
 }
 
 // MergeSession (scs's OAuth-redirect helper) copies another session's

@@ -290,7 +290,7 @@ func (s *sessionState) UnmarshalBinary(b []byte) error {
 		}
 		return nil
 	case formWhole:
-		return s.unmarshalWhole(r, nil)
+		return s.unmarshalWhole(r, true, nil)
 	}
 	return fmt.Errorf("scsstore: session state: %w", wire.ErrMalformed)
 }
@@ -303,24 +303,20 @@ func decodeStateOver(b []byte, entries []sessionhash.Entry) (*sessionState, erro
 		return decodeState(b)
 	}
 	s := &sessionState{}
-	if entries == nil {
-		entries = []sessionhash.Entry{}
-	}
-	if err := s.unmarshalWhole(r, entries); err != nil {
+	if err := s.unmarshalWhole(r, false, entries); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
 // unmarshalWhole decodes a whole state into s and makes s a new live
-// object; its fingerprints are in r, or, when over is not nil, those of
-// over.
-func (s *sessionState) unmarshalWhole(r *wire.Reader, over []sessionhash.Entry) error {
-	sealed, sum, snap, err := readWhole(r, over == nil)
+// object; its fingerprints are in r (withSums), or those of over.
+func (s *sessionState) unmarshalWhole(r *wire.Reader, withSums bool, over []sessionhash.Entry) error {
+	sealed, sum, snap, err := readWhole(r, withSums)
 	if err != nil {
 		return err
 	}
-	if over != nil {
+	if !withSums {
 		snap.SetEntries(over)
 	}
 	s.snap, s.sealed, s.sum = snap, sealed, sum

@@ -12,6 +12,7 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
 )
 
 // Backend is one Redis a behavioural case runs against.
@@ -177,4 +178,18 @@ func (b *Backend) NewClient(t testing.TB) redis.UniversalClient {
 	}
 	t.Cleanup(func() { _ = c.Close() })
 	return c
+}
+
+// FlushScripts empties the script cache of every master, as a restart or
+// a failover to a fresh replica does.
+func FlushScripts(t testing.TB, c redis.UniversalClient) {
+	t.Helper()
+	ctx := context.Background()
+	if cc, ok := c.(*redis.ClusterClient); ok {
+		require.NoError(t, cc.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
+			return node.ScriptFlush(ctx).Err()
+		}))
+		return
+	}
+	require.NoError(t, c.ScriptFlush(ctx).Err())
 }

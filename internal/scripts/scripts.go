@@ -10,6 +10,7 @@
 package scripts
 
 import (
+	"context"
 	"embed"
 	"fmt"
 	"strings"
@@ -109,4 +110,19 @@ func Code(err error) (code, rest string, ok bool) {
 		}
 	}
 	return "", "", false
+}
+
+// Retry runs run, which sends script by EVALSHA inside a pipeline or a
+// MULTI (where go-redis does not fall back to EVAL itself) and returns the
+// error that decides; when that says Redis does not have the script (a
+// new server, a restart, a failover), it loads the script and runs once
+// more.
+func Retry(ctx context.Context, c redis.Scripter, script *redis.Script, run func() error) error {
+	err := run()
+	if redis.HasErrorPrefix(err, "NOSCRIPT") {
+		if err = script.Load(ctx, c).Err(); err == nil {
+			err = run()
+		}
+	}
+	return err
 }

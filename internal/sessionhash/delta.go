@@ -26,8 +26,8 @@ type Snapshot struct {
 	sums *fingerprints
 }
 
-// fingerprints holds a snapshot's field fingerprints, given or computed
-// once from the entries it was taken of.
+// fingerprints holds a snapshot's field fingerprints: given (m), or
+// computed once from the entries it was taken of.
 type fingerprints struct {
 	once    sync.Once
 	entries []Entry
@@ -62,11 +62,7 @@ func (s *Snapshot) SetEntries(entries []Entry) { s.sums = &fingerprints{entries:
 
 // SetSums makes sums (field to fingerprint, as Sums returned them in this
 // process) the snapshot's fingerprints.
-func (s *Snapshot) SetSums(sums map[string]uint64) {
-	f := &fingerprints{m: sums}
-	f.once.Do(func() {})
-	s.sums = f
-}
+func (s *Snapshot) SetSums(sums map[string]uint64) { s.sums = &fingerprints{m: sums} }
 
 // Sums returns the fingerprint of every user field the snapshot saw, by
 // field name. The map is shared: callers must not change it.
@@ -76,6 +72,9 @@ func (s *Snapshot) Sums() map[string]uint64 {
 		return nil
 	}
 	f.once.Do(func() {
+		if f.m != nil {
+			return // given
+		}
 		f.m = make(map[string]uint64, len(f.entries))
 		for _, e := range f.entries {
 			f.m[e.Field] = fingerprint(e)

@@ -30,12 +30,12 @@ const Fallback = 24 * 60 * 60 * 1000
 // session past its deadline or cover, which it deletes: every reader
 // treats such a session as gone, whatever its TTL says.
 func Load(ctx context.Context, c redis.Cmdable, key string, now, window int64) (*Record, error) {
-	touch, all, err := load(ctx, c, key, now, window)
-	if redis.HasErrorPrefix(err, "NOSCRIPT") {
-		if err = scripts.Touch.Load(ctx, c).Err(); err == nil {
-			touch, all, err = load(ctx, c, key, now, window)
-		}
-	}
+	var touch int64
+	var all map[string]string
+	err := scripts.Retry(ctx, c, scripts.Touch, func() (err error) {
+		touch, all, err = load(ctx, c, key, now, window)
+		return err
+	})
 	if err != nil {
 		return nil, loadErr(key, err)
 	}

@@ -248,7 +248,7 @@ func HandOver(ctx context.Context, c redis.Cmdable, successor string, keys ...st
 // reply and the pipeline's first error.
 func eachKey(ctx context.Context, c redis.Cmdable, script *redis.Script, keys []string, args ...any) ([]*redis.Cmd, error) {
 	cmds := make([]*redis.Cmd, len(keys))
-	run := func() error {
+	err := scripts.Retry(ctx, c, script, func() error {
 		_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for i, key := range keys {
 				cmds[i] = script.EvalSha(ctx, p, []string{key}, args...)
@@ -256,11 +256,7 @@ func eachKey(ctx context.Context, c redis.Cmdable, script *redis.Script, keys []
 			return nil
 		})
 		return err
-	}
-	err := run()
-	if redis.HasErrorPrefix(err, "NOSCRIPT") && script.Load(ctx, c).Err() == nil {
-		err = run()
-	}
+	})
 	return cmds, err
 }
 
