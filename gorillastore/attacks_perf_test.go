@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/gorilla/sessions"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -14,42 +15,41 @@ import (
 
 // Red team of the lazy fingerprints: an unchanged Save hands its
 // fingerprints on to the snapshot after it. After unchanged Saves in one
-// request, with another tab's change in between, a value (string key or
-// not) the request then deletes is deleted, the other tab's change is
-// kept, and the load filled Values with every stored value.
+// request, with another tab's change in between (on the other instance),
+// a value (string key or not) the request then deletes is deleted, the
+// other tab's change is kept, and the load filled Values with every stored
+// value.
 func TestUnchangedSavesThenADeleteDeleteIt(t *testing.T) {
-	redistest.Each(t, func(t *testing.T, b *redistest.Backend) {
-		a := newApp(t, b)
-		a.handle("/seed", func(w http.ResponseWriter, r *http.Request) {
-			s := a.session(w, r)
+	eachSetup(t, func(t *testing.T, f *fleet) {
+		f.handle("/seed", func(in *gorillaInstance, s *sessions.Session, w http.ResponseWriter, r *http.Request) {
 			s.Values["a"], s.Values["b"], s.Values[7] = "1", "2", 8
-			a.save(w, r, s)
+			require.NoError(t, s.Save(r, w))
 		})
 		br := &browser{}
-		a.do(br, "/seed")
-		require.Contains(t, b.Client.HGetAll(ctx, a.key(a.id(br))).Val(), "#k:int:7")
+		f.do(0, br, "/seed")
+		key := f.inst[0].store.KeyPrefix + f.id(br)
+		require.Contains(t, f.b.Client.HGetAll(ctx, key).Val(), "#k:int:7")
 		between := redistest.NewGate()
-		a.handle("/chain", func(w http.ResponseWriter, r *http.Request) {
-			s := a.session(w, r)
+		f.handle("/chain", func(in *gorillaInstance, s *sessions.Session, w http.ResponseWriter, r *http.Request) {
 			assert.Len(t, s.Values, 3)
 			assert.Equal(t, 8, s.Values[7])
-			a.save(w, r, s) // unchanged
+			require.NoError(t, s.Save(r, w)) // unchanged
 			between.Wait()
-			a.save(w, r, s) // unchanged, again
+			require.NoError(t, s.Save(r, w)) // unchanged, again
 			delete(s.Values, "b")
 			delete(s.Values, 7)
-			a.save(w, r, s)
+			require.NoError(t, s.Save(r, w))
 		})
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			a.do(tab(br), "/chain")
+			f.do(0, tab(br), "/chain")
 		}()
 		<-between.Arrived
-		a.do(tab(br), "/put?a=other")
+		f.do(1, tab(br), "/put?a=other")
 		between.Release()
 		<-done
-		raw := b.Client.HGetAll(ctx, a.key(a.id(br))).Val()
+		raw := f.b.Client.HGetAll(ctx, key).Val()
 		assert.Equal(t, "other", raw["a"], "the other tab's change was reverted")
 		assert.NotContains(t, raw, "b", "a value deleted after unchanged saves is still stored")
 		assert.NotContains(t, raw, "#k:int:7", "a non-string key deleted after unchanged saves is still stored")
@@ -62,27 +62,25 @@ func TestUnchangedSavesThenADeleteDeleteIt(t *testing.T) {
 // session), instead of guessing which value to keep and, counting the one
 // field twice, forgetting to delete another.
 func TestTwoNaNKeysFailTheSaveAndWriteNothing(t *testing.T) {
-	redistest.Each(t, func(t *testing.T, b *redistest.Backend) {
-		a := newApp(t, b)
-		a.handle("/seed", func(w http.ResponseWriter, r *http.Request) {
-			s := a.session(w, r)
+	eachSetup(t, func(t *testing.T, f *fleet) {
+		f.handle("/seed", func(in *gorillaInstance, s *sessions.Session, w http.ResponseWriter, r *http.Request) {
 			s.Values["b"], s.Values[math.NaN()] = "2", "x"
-			a.save(w, r, s)
+			require.NoError(t, s.Save(r, w))
 		})
 		var saveErr error
-		a.handle("/nan-and-delete", func(w http.ResponseWriter, r *http.Request) {
-			s := a.session(w, r)
+		f.handle("/nan-and-delete", func(in *gorillaInstance, s *sessions.Session, w http.ResponseWriter, r *http.Request) {
 			s.Values[math.NaN()] = "y" // a second NaN key: the same hash field
 			delete(s.Values, "b")
 			saveErr = s.Save(r, w)
 		})
 		br := &browser{}
-		a.do(br, "/seed")
-		before := b.Client.HGetAll(ctx, a.key(a.id(br))).Val()
+		f.do(0, br, "/seed")
+		key := f.inst[0].store.KeyPrefix + f.id(br)
+		before := f.b.Client.HGetAll(ctx, key).Val()
 		require.Contains(t, before, "b")
-		a.do(br, "/nan-and-delete")
+		f.do(1, br, "/nan-and-delete")
 		require.ErrorIs(t, saveErr, hashcodec.ErrUnsupported)
 		assert.Contains(t, saveErr.Error(), "NaN")
-		assert.Equal(t, before, b.Client.HGetAll(ctx, a.key(a.id(br))).Val(), "nothing was written")
+		assert.Equal(t, before, f.b.Client.HGetAll(ctx, key).Val(), "nothing was written")
 	})
 }
